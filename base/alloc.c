@@ -1,0 +1,113 @@
+/* alloc.c — overflow-checked allocation funnel with optional fault injection for tests.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "base/alloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef PDVA_ALLOC_FAULT_INJECTION
+/* Thread-local so that concurrent tests never see each other's countdown; test builds only. */
+static _Thread_local long fail_countdown = -1;
+static _Thread_local long alloc_counter = 0;
+
+void pdva_alloc_fail_after(long successes)
+{
+    fail_countdown = successes;
+    alloc_counter = 0;
+}
+
+long pdva_alloc_count(void)
+{
+    return alloc_counter;
+}
+
+static int injected_failure(void)
+{
+    alloc_counter++;
+    if (fail_countdown < 0)
+        return 0;
+    if (fail_countdown == 0)
+        return 1;
+    fail_countdown--;
+    return 0;
+}
+#else
+static int injected_failure(void)
+{
+    return 0;
+}
+#endif
+
+size_t pdva_mul_size(size_t n, size_t size, int *overflow)
+{
+    if (size != 0 && n > SIZE_MAX / size) {
+        if (overflow)
+            *overflow = 1;
+        return 0;
+    }
+    if (overflow)
+        *overflow = 0;
+    return n * size;
+}
+
+void *pdva_malloc(size_t size)
+{
+    if (size == 0 || injected_failure())
+        return NULL;
+    return malloc(size);
+}
+
+void *pdva_alloc_array(size_t n, size_t size)
+{
+    int overflow = 0;
+    size_t total = pdva_mul_size(n, size, &overflow);
+    if (overflow)
+        return NULL;
+    return pdva_malloc(total);
+}
+
+void *pdva_calloc_array(size_t n, size_t size)
+{
+    int overflow = 0;
+    (void)pdva_mul_size(n, size, &overflow);
+    if (overflow || n == 0 || size == 0 || injected_failure())
+        return NULL;
+    return calloc(n, size);
+}
+
+void *pdva_realloc_array(void *ptr, size_t n, size_t size)
+{
+    int overflow = 0;
+    size_t total = pdva_mul_size(n, size, &overflow);
+    if (overflow || total == 0 || injected_failure())
+        return NULL;
+    return realloc(ptr, total);
+}
+
+char *pdva_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    return pdva_strndup(s, strlen(s));
+}
+
+char *pdva_strndup(const char *s, size_t n)
+{
+    if (!s)
+        return NULL;
+    size_t len = strnlen(s, n);
+    if (len == SIZE_MAX)
+        return NULL;
+    char *copy = pdva_malloc(len + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    return copy;
+}
+
+void pdva_free(void *ptr)
+{
+    free(ptr);
+}
