@@ -134,6 +134,94 @@ typedef enum pdva_log_level {
  * runs an analysis, so it must be thread-safe when several analyses run at once. */
 typedef void (*pdva_log_fn)(void *user_data, pdva_log_level level, const char *message);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Analysis                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Progress of an analysis: `fraction` in [0, 1] over the whole study, `stage` a short English
+ * name ("reading", "subtraction", "vessels", ...), borrowed for the call. Return non-zero to
+ * cancel: the analysis then stops soon and returns PDVA_ERR_CANCELLED. Called on the thread that
+ * runs pdva_analyze(). */
+typedef int (*pdva_progress_fn)(void *user_data, double fraction, const char *stage);
+
+/** Options of pdva_analyze(). Initialize with pdva_analysis_options_init(), then set what you
+ * need; every pointer is borrowed for the duration of the call. */
+typedef struct pdva_analysis_options {
+    size_t struct_size;                  /* sizeof(pdva_analysis_options) as the caller knew it */
+    const char *const *wound_venosomes;  /* report ids: "dorsalis_pedis", "medial_plantar",
+                                            "lateral_plantar", "medial_calcaneal",
+                                            "lateral_calcaneal", "anterior_perforating" */
+    size_t n_wound_venosomes;
+    const char *baseline_report_path;    /* report.json of the baseline study, or NULL */
+    const char *baseline_report_json;    /* or its text (takes precedence), or NULL */
+    const char *output_dir;              /* existing folder where report.json is written, or
+                                            NULL to write nothing */
+    const pdva_limits *limits;           /* NULL: defaults */
+    unsigned threads;                    /* threads one analysis may use; 0: all cores */
+    pdva_progress_fn progress;           /* optional */
+    void *progress_user_data;
+    pdva_log_fn log;                     /* optional: silent without it */
+    void *log_user_data;
+    pdva_log_level log_level;            /* least severe level passed to `log` */
+} pdva_analysis_options;
+
+/** Fill *options with the defaults (struct_size included). NULL is a no-op. */
+PDVA_API void pdva_analysis_options_init(pdva_analysis_options *options);
+
+/** A finished analysis: the report (schema "pdva-report/1") and its summary. Opaque. */
+typedef struct pdva_report pdva_report;
+
+/** Analyze the angiographic series found in `paths` (files, folders searched recursively,
+ * DICOMDIR files), each run on its own, and merge them into one report of the study.
+ *
+ * Series that cannot be analyzed (not angiographic, one frame, no contrast, unsupported
+ * encoding, broken file) are listed in the report with their status and reason; they do not make
+ * the call fail. The call fails only when no input can be read at all, on bad arguments, on
+ * memory exhaustion, when cancelled, or when the report cannot be written to output_dir.
+ *
+ * @param paths      borrowed, n_paths UTF-8 paths (n_paths >= 1).
+ * @param options    borrowed; NULL: the defaults.
+ * @param report     receives a caller-owned report (pdva_report_destroy) on PDVA_OK.
+ * @param err        optional; receives a caller-owned error on failure.
+ * @return PDVA_OK; PDVA_ERR_INVALID_ARGUMENT (paths, unknown venosome, options);
+ *         PDVA_ERR_VERSION_MISMATCH (struct_size); PDVA_ERR_IO / PDVA_ERR_NOT_DICOM (nothing
+ *         readable); PDVA_ERR_CANCELLED; PDVA_ERR_NO_MEMORY; PDVA_ERR_MALFORMED (baseline
+ *         report unreadable).
+ * Thread safety: reentrant; several analyses may run at once on different threads. */
+PDVA_API pdva_status pdva_analyze(const char *const *paths, size_t n_paths,
+                                  const pdva_analysis_options *options, pdva_report **report,
+                                  pdva_error **err);
+
+/** The report as JSON text (UTF-8). Borrowed: valid until pdva_report_destroy(report). */
+PDVA_API const char *pdva_report_json(const pdva_report *report);
+
+/** A short summary for a clinician: findings, flow, alerts, one item per line. Borrowed. */
+PDVA_API const char *pdva_report_summary(const pdva_report *report);
+
+/** Alert severities of the report. */
+typedef enum pdva_alert_severity {
+    PDVA_ALERT_INFO = 0,
+    PDVA_ALERT_WARNING = 1,
+    PDVA_ALERT_CRITICAL = 2,
+    PDVA_ALERT_SEVERITY_FORCE_INT32 = 0x7fffffff
+} pdva_alert_severity;
+
+/** Number of alerts at least as severe as `min_severity`. 0 for NULL. */
+PDVA_API size_t pdva_report_alert_count(const pdva_report *report,
+                                        pdva_alert_severity min_severity);
+
+/** Number of series in the report, and how many were analyzed. 0 for NULL. */
+PDVA_API size_t pdva_report_series_count(const pdva_report *report);
+PDVA_API size_t pdva_report_analyzed_count(const pdva_report *report);
+
+/** Write the JSON to `path` (replaced atomically: written beside it, then renamed).
+ * Errors: PDVA_ERR_INVALID_ARGUMENT, PDVA_ERR_IO. */
+PDVA_API pdva_status pdva_report_write(const pdva_report *report, const char *path,
+                                       pdva_error **err);
+
+/** Free a report. NULL is a no-op. */
+PDVA_API void pdva_report_destroy(pdva_report *report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,659 @@
+/* dsa.c — streaming subtraction (see dsa.h).
+ *
+ * Mask: frames are averaged into the mask until contrast arrives. Arrival is seen on a 1/4-scale
+ * copy of each frame against the first one: iodine only darkens, so the count of blocks that got
+ * darker by more than 6 sigma grows while the count that got brighter does not (motion makes
+ * both). The frame just before arrival is checked again with a lower threshold and left out of
+ * the mask when it already holds a trace of contrast.
+ * Motion: translation of each frame against the mask, Lucas-Kanade on a smoothed half-scale copy,
+ * iterated, leaving out pixels whose residual says they hold contrast.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "core/dsa.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/error.h"
+
+#define QUARTER 4
+
+struct pdva_dsa {
+    pdva_dsa_params p;
+    uint32_t next_index;
+    float *lut;             /* stored value -> log domain */
+    double units_per_ln;
+    pdva_image cur;         /* current frame, log domain, full resolution */
+    pdva_image prev;        /* the previous frame (a candidate last mask frame) */
+    pdva_image mask_sum;    /* sum of the clean mask frames so far (up to index - 2) */
+    uint32_t mask_count;
+    pdva_image mask;        /* final mask (log) */
+    bool mask_ready;
+    pdva_image q_first;     /* 1/4 scale of the first frame */
+    pdva_image q_cur;
+    pdva_image q_noise;     /* noise of a quarter-scale block difference */
+    double noise_frame;     /* per-pixel noise of one frame, log units (median over the body) */
+    pdva_image noise_map;   /* per-block noise of one frame */
+    double *weights;        /* trapezoid weight of each frame in the AUC */
+    /* registration */
+    pdva_image h_mask, h_gx, h_gy, h_cur, h_tmp;
+    double *shift_x, *shift_y;
+    float *scratch;
+    /* results */
+    pdva_image auc, peak_half;
+    float *top;             /* per pixel, the values at the PDVA_DSA_TOP_K frames with the largest
+                             * key (the locally smoothed value), keys descending */
+    float *top_key;
+    float *key_img;         /* the smoothed subtraction of the current frame */
+    float *box_tmp;
+    uint32_t top_count;     /* frames seen by the top-K store */
+    pdva_image opacified;
+    int16_t *cube;
+    uint32_t cube_w, cube_h;
+    double cube_scale;
+    bool contrast_found, mask_contrast_free;
+    uint32_t mask_frame, first_contrast;
+    uint32_t saturated;
+    double max_motion;
+};
+
+void pdva_dsa_destroy(pdva_dsa *d)
+{
+    if (!d)
+        return;
+    pdva_free(d->lut);
+    pdva_image_destroy(&d->cur);
+    pdva_image_destroy(&d->prev);
+    pdva_image_destroy(&d->mask_sum);
+    pdva_image_destroy(&d->mask);
+    pdva_image_destroy(&d->q_first);
+    pdva_image_destroy(&d->noise_map);
+    pdva_image_destroy(&d->q_cur);
+    pdva_image_destroy(&d->q_noise);
+    pdva_free(d->weights);
+    pdva_image_destroy(&d->h_mask);
+    pdva_image_destroy(&d->h_gx);
+    pdva_image_destroy(&d->h_gy);
+    pdva_image_destroy(&d->h_cur);
+    pdva_image_destroy(&d->h_tmp);
+    pdva_free(d->shift_x);
+    pdva_free(d->shift_y);
+    pdva_free(d->scratch);
+    pdva_image_destroy(&d->auc);
+    pdva_free(d->top);
+    pdva_free(d->top_key);
+    pdva_free(d->key_img);
+    pdva_free(d->box_tmp);
+    pdva_image_destroy(&d->opacified);
+    pdva_image_destroy(&d->peak_half);
+    pdva_free(d->cube);
+    pdva_free(d);
+}
+
+pdva_status pdva_dsa_create(const pdva_dsa_params *params, pdva_dsa **out, pdva_error **err)
+{
+    *out = NULL;
+    if (!params || params->rows < 8 || params->columns < 8 || params->frames < 1 ||
+        !params->frame_times_s)
+        return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "subtraction needs >= 8x8 frames "
+                                                              "with times");
+    pdva_dsa *d = pdva_calloc_array(1, sizeof *d);
+    if (!d)
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the subtraction");
+    d->p = *params;
+    uint32_t w = params->columns, h = params->rows;
+    d->cube_w = (w + 1) / 2;
+    d->cube_h = (h + 1) / 2;
+    size_t npix = (size_t)w * h;
+    pdva_status st = PDVA_OK;
+    d->lut = pdva_alloc_array(65536, sizeof(float));
+    d->weights = pdva_calloc_array(params->frames, sizeof(double));
+    d->shift_x = pdva_calloc_array(params->frames, sizeof(double));
+    d->shift_y = pdva_calloc_array(params->frames, sizeof(double));
+    d->scratch = pdva_alloc_array(npix, sizeof(float));
+    d->cube = pdva_calloc_array((size_t)d->cube_w * d->cube_h * params->frames, sizeof(int16_t));
+    if (!d->lut || !d->weights || !d->shift_x || !d->shift_y || !d->scratch || !d->cube)
+        st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the subtraction buffers");
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->cur, w, h, err);
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->prev, w, h, err);
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->mask_sum, w, h, err);
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->auc, w, h, err);
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->peak_half, d->cube_w, d->cube_h, err);
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->opacified, w, h, err);
+    if (st == PDVA_OK) {
+        d->top = pdva_alloc_array(npix * PDVA_DSA_TOP_K, sizeof(float));
+        d->top_key = pdva_alloc_array(npix * PDVA_DSA_TOP_K, sizeof(float));
+        d->key_img = pdva_alloc_array(npix, sizeof(float));
+        d->box_tmp = pdva_alloc_array(npix, sizeof(float));
+        if (!d->top || !d->top_key || !d->key_img || !d->box_tmp)
+            st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the subtraction");
+        else
+            for (size_t i = 0; i < npix * PDVA_DSA_TOP_K; i++) {
+                d->top[i] = 0.0f;
+                d->top_key[i] = -INFINITY;
+            }
+    }
+    if (st != PDVA_OK) {
+        pdva_dsa_destroy(d);
+        return st;
+    }
+    /* the storage curve */
+    for (uint32_t v = 0; v < 65536; v++)
+        d->lut[v] = params->log_stored ? (float)v : (float)log(v > 0 ? (double)v : 0.5);
+    d->units_per_ln = params->log_stored ? NAN : 1.0;
+    /* trapezoid weights of the frames for the area under the curve */
+    const double *t = params->frame_times_s;
+    for (uint32_t f = 0; f < params->frames; f++) {
+        double left = f > 0 ? t[f] - t[f - 1] : 0.0;
+        double right = f + 1 < params->frames ? t[f + 1] - t[f] : 0.0;
+        d->weights[f] = 0.5 * (left + right);
+    }
+    *out = d;
+    return PDVA_OK;
+}
+
+/* Block means at 1/k scale. */
+static pdva_status block_mean(const pdva_image *src, uint32_t k, pdva_image *dst, pdva_error **err)
+{
+    uint32_t w = (src->width + k - 1) / k, h = (src->height + k - 1) / k;
+    if (!dst->data) {
+        pdva_status st = pdva_image_create(dst, w, h, err);
+        if (st != PDVA_OK)
+            return st;
+    }
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            double acc = 0.0;
+            uint32_t n = 0;
+            for (uint32_t sy = y * k; sy < (y + 1) * k && sy < src->height; sy++)
+                for (uint32_t sx = x * k; sx < (x + 1) * k && sx < src->width; sx++) {
+                    acc += src->data[(size_t)sy * src->width + sx];
+                    n++;
+                }
+            dst->data[(size_t)y * w + x] = (float)(acc / n);
+        }
+    return PDVA_OK;
+}
+
+/* Per-pixel noise of a frame from second differences along rows (white noise: the variance of
+ * x - (left + right) / 2 is 1.5 sigma^2), estimated robustly (median absolute value) in blocks,
+ * since quantum noise grows where the body is thick. The map's median over the darker blocks (the
+ * body) is the series' typical noise. */
+static pdva_status estimate_noise(pdva_dsa *d, const pdva_image *img, float *scratch,
+                                  pdva_error **err)
+{
+    const uint32_t B = PDVA_DSA_NOISE_BLOCK;
+    uint32_t bw = (img->width + B - 1) / B, bh = (img->height + B - 1) / B;
+    pdva_status st = pdva_image_create(&d->noise_map, bw, bh, err);
+    if (st != PDVA_OK)
+        return st;
+    float *level = scratch + (size_t)B * B;
+    for (uint32_t by = 0; by < bh; by++)
+        for (uint32_t bx = 0; bx < bw; bx++) {
+            size_t n = 0;
+            double mean = 0.0;
+            for (uint32_t y = by * B; y < (by + 1) * B && y < img->height; y++) {
+                const float *r = img->data + (size_t)y * img->width;
+                for (uint32_t x = bx * B + 1; x + 1 < (bx + 1) * B && x + 1 < img->width; x++) {
+                    scratch[n++] = fabsf(r[x] - 0.5f * (r[x - 1] + r[x + 1]));
+                    mean += r[x];
+                }
+            }
+            float sigma = n > 16 ? (float)(1.4826 * pdva_image_quantile(scratch, n, 0.5) /
+                                           sqrt(1.5))
+                                 : 0.0f;
+            d->noise_map.data[(size_t)by * bw + bx] = sigma;
+            level[(size_t)by * bw + bx] = n ? (float)(mean / (double)n) : 0.0f;
+        }
+    /* the body's typical noise: blocks darker than the median level */
+    size_t nb = (size_t)bw * bh, m = 0;
+    float mid = pdva_image_quantile(level, nb, 0.5);
+    float *pick = level + nb;
+    for (size_t i = 0; i < nb; i++)
+        if (level[i] <= mid)
+            pick[m++] = d->noise_map.data[i];
+    d->noise_frame = m ? pdva_image_quantile(pick, m, 0.5) : 0.0;
+    /* blocks with no estimate take the typical value */
+    for (size_t i = 0; i < nb; i++)
+        if (!(d->noise_map.data[i] > 0.0f))
+            d->noise_map.data[i] = (float)d->noise_frame;
+    return PDVA_OK;
+}
+
+/* Counts of quarter-scale blocks darker / brighter than the first frame by `sigmas` noise. */
+static void contrast_counts(const pdva_dsa *d, double sigmas, size_t *darker, size_t *brighter)
+{
+    size_t n = (size_t)d->q_first.width * d->q_first.height;
+    size_t dk = 0, br = 0;
+    for (size_t i = 0; i < n; i++) {
+        double thr = sigmas * d->q_noise.data[i];
+        double diff = d->q_first.data[i] - d->q_cur.data[i];
+        if (diff > thr)
+            dk++;
+        else if (diff < -thr)
+            br++;
+    }
+    *darker = dk;
+    *brighter = br;
+}
+
+/* Noise of the difference of two quarter-scale block means, from the noise map. */
+static pdva_status make_quarter_noise(pdva_dsa *d, pdva_error **err)
+{
+    uint32_t w = d->q_first.width, h = d->q_first.height;
+    pdva_status st = pdva_image_create(&d->q_noise, w, h, err);
+    if (st != PDVA_OK)
+        return st;
+    const double b = PDVA_DSA_NOISE_BLOCK;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            double fx = (x + 0.5) * QUARTER, fy = (y + 0.5) * QUARTER;
+            double s = pdva_image_sample(&d->noise_map, fx / b, fy / b);
+            d->q_noise.data[(size_t)y * w + x] = (float)(s / QUARTER * sqrt(2.0));
+        }
+    return PDVA_OK;
+}
+
+static bool looks_like_contrast(size_t darker, size_t brighter, size_t blocks)
+{
+    size_t floor_count = blocks / 4000 + 4;
+    return darker > floor_count && darker > 3 * brighter + floor_count;
+}
+
+static pdva_status prepare_registration(pdva_dsa *d, pdva_error **err)
+{
+    pdva_status st = block_mean(&d->mask, 2, &d->h_mask, err);
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->h_gx, d->h_mask.width, d->h_mask.height, err);
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->h_gy, d->h_mask.width, d->h_mask.height, err);
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->h_cur, d->h_mask.width, d->h_mask.height, err);
+    if (st == PDVA_OK)
+        st = pdva_image_create(&d->h_tmp, d->h_mask.width, d->h_mask.height, err);
+    if (st != PDVA_OK)
+        return st;
+    pdva_image_blur(&d->h_mask, 1.0, d->h_tmp.data);
+    uint32_t w = d->h_mask.width, h = d->h_mask.height;
+    for (uint32_t y = 1; y + 1 < h; y++)
+        for (uint32_t x = 1; x + 1 < w; x++) {
+            size_t i = (size_t)y * w + x;
+            d->h_gx.data[i] = 0.5f * (d->h_mask.data[i + 1] - d->h_mask.data[i - 1]);
+            d->h_gy.data[i] = 0.5f * (d->h_mask.data[i + w] - d->h_mask.data[i - w]);
+        }
+    return PDVA_OK;
+}
+
+/* Translation (full-resolution pixels) taking the mask onto the current frame:
+ * cur(x + s) ~ mask(x). */
+static void estimate_shift(pdva_dsa *d, uint32_t f, double *sx, double *sy)
+{
+    pdva_error *ignored = NULL;
+    block_mean(&d->cur, 2, &d->h_cur, &ignored);
+    pdva_error_destroy(ignored);
+    pdva_image_blur(&d->h_cur, 1.0, d->h_tmp.data);
+    uint32_t w = d->h_mask.width, h = d->h_mask.height;
+    double noise = d->noise_frame / 2.0 * 1.5; /* half scale, a little smoothing */
+    double s0x = f > 0 ? d->shift_x[f - 1] / 2.0 : 0.0, s0y = f > 0 ? d->shift_y[f - 1] / 2.0 : 0.0;
+    for (int iter = 0; iter < 5; iter++) {
+        double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
+        for (uint32_t y = 4; y + 4 < h; y += 1)
+            for (uint32_t x = 4; x + 4 < w; x += 1) {
+                size_t i = (size_t)y * w + x;
+                double gx = d->h_gx.data[i], gy = d->h_gy.data[i];
+                double g2 = gx * gx + gy * gy;
+                if (g2 < 4.0 * noise * noise)
+                    continue; /* flat: carries no information about the shift */
+                double fv = pdva_image_sample(&d->h_cur, x + 0.5 + s0x, y + 0.5 + s0y);
+                double r = d->h_mask.data[i] - fv;
+                /* contrast only makes the frame darker (r > 0): leave those pixels out */
+                if (r > 4.0 * noise || r < -30.0 * noise)
+                    continue;
+                a11 += gx * gx;
+                a12 += gx * gy;
+                a22 += gy * gy;
+                b1 += gx * r;
+                b2 += gy * r;
+            }
+        double det = a11 * a22 - a12 * a12;
+        if (!(det > 1e-12))
+            break;
+        double dx = (a22 * b1 - a12 * b2) / det, dy = (a11 * b2 - a12 * b1) / det;
+        s0x += dx;
+        s0y += dy;
+        if (fabs(dx) < 0.005 && fabs(dy) < 0.005)
+            break;
+    }
+    /* a frame can't wander off more than a few pixels from the mask: distrust larger answers */
+    if (!(fabs(s0x) < 8.0 && fabs(s0y) < 8.0))
+        s0x = s0y = 0.0;
+    *sx = 2.0 * s0x;
+    *sy = 2.0 * s0y;
+}
+
+static pdva_status finalize_mask(pdva_dsa *d, uint32_t first_contrast, bool prev_clean,
+                                 pdva_error **err)
+{
+    size_t npix = (size_t)d->cur.width * d->cur.height;
+    pdva_status st = pdva_image_create(&d->mask, d->cur.width, d->cur.height, err);
+    if (st != PDVA_OK)
+        return st;
+    uint32_t n = d->mask_count;
+    for (size_t i = 0; i < npix; i++)
+        d->mask.data[i] = d->mask_sum.data[i] + (prev_clean ? d->prev.data[i] : 0.0f);
+    if (prev_clean)
+        n++;
+    if (n == 0) {
+        /* contrast from the very first frame: the mask is that frame */
+        memcpy(d->mask.data, d->prev.data, npix * sizeof(float));
+        n = 1;
+        d->mask_contrast_free = false;
+    } else {
+        d->mask_contrast_free = true;
+    }
+    for (size_t i = 0; i < npix; i++)
+        d->mask.data[i] /= (float)n;
+    d->mask_frame = n - 1;
+    d->first_contrast = first_contrast;
+    d->mask_ready = true;
+    pdva_image_destroy(&d->mask_sum);
+    pdva_image_destroy(&d->prev);
+    if (d->p.correct_motion)
+        return prepare_registration(d, err);
+    return PDVA_OK;
+}
+
+/* 5x5 mean (edges clamped): rows into tmp, then columns into dst. */
+static void box_filter_5(const float *src, float *dst, uint32_t w, uint32_t h, float *tmp)
+{
+    for (uint32_t y = 0; y < h; y++) {
+        const float *r = src + (size_t)y * w;
+        float *o = tmp + (size_t)y * w;
+        for (uint32_t x = 0; x < w; x++) {
+            float acc = 0.0f;
+            for (int k = -2; k <= 2; k++) {
+                long xx = (long)x + k;
+                xx = xx < 0 ? 0 : (xx >= (long)w ? (long)w - 1 : xx);
+                acc += r[xx];
+            }
+            o[x] = acc * 0.2f;
+        }
+    }
+    for (uint32_t y = 0; y < h; y++) {
+        const float *rows[5];
+        for (int k = -2; k <= 2; k++) {
+            long yy = (long)y + k;
+            yy = yy < 0 ? 0 : (yy >= (long)h ? (long)h - 1 : yy);
+            rows[k + 2] = tmp + (size_t)yy * w;
+        }
+        float *o = dst + (size_t)y * w;
+        for (uint32_t x = 0; x < w; x++)
+            o[x] = (rows[0][x] + rows[1][x] + rows[2][x] + rows[3][x] + rows[4][x]) * 0.2f;
+    }
+}
+
+/* Subtract the current frame f from the mask and accumulate. */
+static void subtract_frame(pdva_dsa *d, uint32_t f)
+{
+    uint32_t w = d->cur.width, h = d->cur.height;
+    double sx = 0.0, sy = 0.0;
+    if (d->p.correct_motion && d->h_mask.data) {
+        estimate_shift(d, f, &sx, &sy);
+        d->shift_x[f] = sx;
+        d->shift_y[f] = sy;
+        double m = hypot(sx, sy);
+        if (m > d->max_motion)
+            d->max_motion = m;
+    }
+    bool shifted = fabs(sx) > 0.03 || fabs(sy) > 0.03;
+    float *dsa = d->scratch;
+    for (uint32_t y = 0; y < h; y++) {
+        const float *mrow = d->mask.data + (size_t)y * w;
+        float *out = dsa + (size_t)y * w;
+        if (!shifted) {
+            const float *crow = d->cur.data + (size_t)y * w;
+            for (uint32_t x = 0; x < w; x++)
+                out[x] = mrow[x] - crow[x];
+        } else {
+            for (uint32_t x = 0; x < w; x++)
+                out[x] = mrow[x] - pdva_image_sample(&d->cur, x + 0.5 + sx, y + 0.5 + sy);
+        }
+    }
+    double wt = d->weights[f];
+    float *auc = d->auc.data;
+    size_t npix = (size_t)w * h;
+    for (size_t i = 0; i < npix; i++)
+        auc[i] += (float)(wt * dsa[i]);
+    /* keep each pixel's values at the frames where its neighbourhood is the most opacified:
+     * ranking by a 5x5 mean instead of the pixel itself keeps noise from choosing the frames,
+     * and gives every pixel across a vessel the same frames, so the profile keeps its shape */
+    box_filter_5(dsa, d->key_img, w, h, d->box_tmp);
+    float *top = d->top, *key = d->top_key;
+    for (size_t i = 0; i < npix; i++) {
+        float kv = d->key_img[i];
+        float *tk = key + i * PDVA_DSA_TOP_K, *tv = top + i * PDVA_DSA_TOP_K;
+        if (kv <= tk[PDVA_DSA_TOP_K - 1])
+            continue;
+        int k = PDVA_DSA_TOP_K - 1;
+        while (k > 0 && tk[k - 1] < kv) {
+            tk[k] = tk[k - 1];
+            tv[k] = tv[k - 1];
+            k--;
+        }
+        tk[k] = kv;
+        tv[k] = dsa[i];
+    }
+    d->top_count++;
+    /* half-resolution cube */
+    int16_t *plane = d->cube + (size_t)f * d->cube_w * d->cube_h;
+    double inv = 1.0 / d->cube_scale;
+    for (uint32_t y = 0; y < d->cube_h; y++)
+        for (uint32_t x = 0; x < d->cube_w; x++) {
+            double acc = 0.0;
+            int n = 0;
+            for (uint32_t yy = 2 * y; yy < 2 * y + 2 && yy < h; yy++)
+                for (uint32_t xx = 2 * x; xx < 2 * x + 2 && xx < w; xx++) {
+                    acc += dsa[(size_t)yy * w + xx];
+                    n++;
+                }
+            double q = acc / n * inv;
+            q = q > 32767.0 ? 32767.0 : (q < -32767.0 ? -32767.0 : q);
+            plane[(size_t)y * d->cube_w + x] = (int16_t)lrint(q);
+        }
+}
+
+pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pixels,
+                                pdva_error **err)
+{
+    if (!d || !pixels)
+        return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "no frame");
+    if (index != d->next_index || index >= d->p.frames)
+        return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT,
+                              "frame %u pushed, frame %u expected", index, d->next_index);
+    d->next_index++;
+    size_t npix = (size_t)d->cur.width * d->cur.height;
+    /* a frame mostly at the extremes of the range carries no image (flash, dropped frame) */
+    size_t extreme = 0;
+    uint32_t maxv = d->p.max_value ? d->p.max_value : 65535;
+    for (size_t i = 0; i < npix; i += 7)
+        if (pixels[i] == 0 || pixels[i] >= maxv)
+            extreme++;
+    bool saturated = extreme * 7 > npix * 6 / 10;
+    if (saturated) {
+        d->saturated++;
+        return PDVA_OK; /* its cube plane stays 0, its weight in the AUC is lost */
+    }
+    float *cur = d->cur.data;
+    float sign = d->p.log_stored ? 1.0f : 1.0f;
+    for (size_t i = 0; i < npix; i++)
+        cur[i] = sign * d->lut[pixels[i]];
+    pdva_status st = PDVA_OK;
+    if (!d->mask_ready) {
+        if (!d->q_first.data) {
+            /* the first usable frame: reference for arrival, noise, first mask frame */
+            st = block_mean(&d->cur, QUARTER, &d->q_first, err);
+            if (st != PDVA_OK)
+                return st;
+            st = estimate_noise(d, &d->cur, d->scratch, err);
+            if (st == PDVA_OK)
+                st = make_quarter_noise(d, err);
+            if (st != PDVA_OK)
+                return st;
+            double dsa_noise = d->noise_frame * sqrt(2.0);
+            d->cube_scale = dsa_noise > 0.0 ? dsa_noise / 12.0 : 1e-4;
+            memcpy(d->prev.data, cur, npix * sizeof(float));
+            return PDVA_OK;
+        }
+        st = block_mean(&d->cur, QUARTER, &d->q_cur, err);
+        if (st != PDVA_OK)
+            return st;
+        size_t blocks = (size_t)d->q_first.width * d->q_first.height;
+        size_t darker, brighter;
+        contrast_counts(d, 6.0, &darker, &brighter);
+        if (!looks_like_contrast(darker, brighter, blocks)) {
+            /* still contrast-free: the previous frame joins the mask */
+            float *ms = d->mask_sum.data, *pv = d->prev.data;
+            for (size_t i = 0; i < npix; i++)
+                ms[i] += pv[i];
+            d->mask_count++;
+            memcpy(pv, cur, npix * sizeof(float));
+            return PDVA_OK;
+        }
+        d->contrast_found = true;
+        /* was there a trace of it one frame earlier? then that frame stays out of the mask */
+        bool prev_clean = true;
+        if (index >= 2) {
+            pdva_image keep = d->q_cur;
+            d->q_cur.data = NULL;
+            st = block_mean(&d->prev, QUARTER, &d->q_cur, err);
+            if (st != PDVA_OK) {
+                pdva_image_destroy(&keep);
+                return st;
+            }
+            contrast_counts(d, 4.0, &darker, &brighter);
+            prev_clean = !looks_like_contrast(darker, brighter, blocks);
+            pdva_image_destroy(&d->q_cur);
+            d->q_cur = keep;
+        }
+        st = finalize_mask(d, prev_clean ? index : index - 1, prev_clean, err);
+        if (st != PDVA_OK)
+            return st;
+    }
+    subtract_frame(d, index);
+    return PDVA_OK;
+}
+
+pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
+{
+    if (!d)
+        return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "no subtraction");
+    if (!d->mask_ready && d->q_first.data) {
+        /* contrast never came: the mask is everything, the subtraction is empty */
+        pdva_status st = finalize_mask(d, d->p.frames, true, err);
+        if (st != PDVA_OK)
+            return st;
+        d->contrast_found = false;
+    }
+    /* the opacified image: mean of the top values (fewer when fewer frames were seen) */
+    size_t npix_full = (size_t)d->cur.width * d->cur.height;
+    uint32_t k_used = d->top_count < PDVA_DSA_TOP_K ? d->top_count : PDVA_DSA_TOP_K;
+    for (size_t i = 0; i < npix_full; i++) {
+        double acc = 0.0;
+        for (uint32_t k = 0; k < k_used; k++)
+            acc += d->top[i * PDVA_DSA_TOP_K + k];
+        d->opacified.data[i] = k_used ? (float)(acc / k_used) : 0.0f;
+    }
+    pdva_free(d->top);
+    pdva_free(d->top_key);
+    pdva_free(d->key_img);
+    pdva_free(d->box_tmp);
+    d->top = d->top_key = d->key_img = d->box_tmp = NULL;
+    /* temporal maximum at half resolution, lightly smoothed against the noise */
+    size_t plane = (size_t)d->cube_w * d->cube_h;
+    for (size_t i = 0; i < plane; i++)
+        d->peak_half.data[i] = 0.0f;
+    float *tmp = d->scratch;
+    float *frame = tmp + plane;
+    if (2 * plane <= (size_t)d->cur.width * d->cur.height) {
+        for (uint32_t f = 0; f < d->p.frames; f++) {
+            const int16_t *src = d->cube + f * plane;
+            for (size_t i = 0; i < plane; i++)
+                frame[i] = (float)(src[i] * d->cube_scale);
+            pdva_blur_buffer(frame, d->cube_w, d->cube_h, 0.8, tmp);
+            for (size_t i = 0; i < plane; i++)
+                if (frame[i] > d->peak_half.data[i])
+                    d->peak_half.data[i] = frame[i];
+        }
+    }
+    return PDVA_OK;
+}
+
+void pdva_dsa_get_result(const pdva_dsa *d, pdva_dsa_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->contrast_found = d->contrast_found;
+    r->mask_contrast_free = d->mask_contrast_free;
+    r->mask_frame = d->mask_frame;
+    r->first_contrast_frame = d->first_contrast;
+    r->noise_sigma = d->noise_frame * sqrt(2.0);
+    r->units_per_ln = d->units_per_ln;
+    r->mask_log = &d->mask;
+    r->auc = &d->auc;
+    r->opacified = &d->opacified;
+    r->mask_frames = d->mask_frame + 1;
+    r->peak = &d->peak_half;
+    r->shift_x_px = d->shift_x;
+    r->shift_y_px = d->shift_y;
+    r->max_motion_px = d->max_motion;
+    r->cube_width = d->cube_w;
+    r->cube_height = d->cube_h;
+    r->cube = d->cube;
+    r->cube_scale = d->cube_scale;
+    r->saturated_frames = d->saturated;
+    r->noise_map = &d->noise_map;
+}
+
+double pdva_dsa_noise_at(const pdva_dsa_result *r, double x, double y)
+{
+    const double b = PDVA_DSA_NOISE_BLOCK;
+    if (!r->noise_map || !r->noise_map->data)
+        return r->noise_sigma;
+    return sqrt(2.0) * pdva_image_sample(r->noise_map, x / b, y / b);
+}
+
+double pdva_dsa_cube_sample(const pdva_dsa_result *r, double x, double y, uint32_t f)
+{
+    /* full-resolution point -> half-resolution pixel space */
+    double u = x / 2.0 - 0.5, v = y / 2.0 - 0.5;
+    long w = (long)r->cube_width, h = (long)r->cube_height;
+    if (!(u > -1e6 && u < 1e6 && v > -1e6 && v < 1e6))
+        return 0.0;
+    long x0 = (long)floor(u), y0 = (long)floor(v);
+    double fx = u - (double)x0, fy = v - (double)y0;
+    long xa = x0 < 0 ? 0 : (x0 >= w ? w - 1 : x0), xb = x0 + 1 < 0 ? 0 : (x0 + 1 >= w ? w - 1 : x0 + 1);
+    long ya = y0 < 0 ? 0 : (y0 >= h ? h - 1 : y0), yb = y0 + 1 < 0 ? 0 : (y0 + 1 >= h ? h - 1 : y0 + 1);
+    const int16_t *p = r->cube + (size_t)f * r->cube_width * r->cube_height;
+    double top = p[ya * w + xa] * (1.0 - fx) + p[ya * w + xb] * fx;
+    double bot = p[yb * w + xa] * (1.0 - fx) + p[yb * w + xb] * fx;
+    return (top * (1.0 - fy) + bot * fy) * r->cube_scale;
+}
+
+double pdva_dsa_cube_mean(const pdva_dsa_result *r, const uint8_t *half_mask, uint32_t f)
+{
+    size_t plane = (size_t)r->cube_width * r->cube_height;
+    const int16_t *p = r->cube + (size_t)f * plane;
+    double acc = 0.0;
+    size_t n = 0;
+    for (size_t i = 0; i < plane; i++)
+        if (half_mask[i]) {
+            acc += p[i];
+            n++;
+        }
+    return n ? acc / (double)n * r->cube_scale : 0.0;
+}

@@ -1,0 +1,220 @@
+/* image.c — float image helpers (see image.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "core/image.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/error.h"
+
+pdva_status pdva_image_create(pdva_image *img, uint32_t width, uint32_t height, pdva_error **err)
+{
+    img->width = img->height = 0;
+    img->data = NULL;
+    if (width == 0 || height == 0)
+        return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "empty image %ux%u", width, height);
+    img->data = pdva_calloc_array((size_t)width * height, sizeof(float));
+    if (!img->data)
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for a %ux%u image", width,
+                              height);
+    img->width = width;
+    img->height = height;
+    return PDVA_OK;
+}
+
+void pdva_image_destroy(pdva_image *img)
+{
+    if (!img)
+        return;
+    pdva_free(img->data);
+    img->data = NULL;
+    img->width = img->height = 0;
+}
+
+float pdva_image_sample(const pdva_image *img, double x, double y)
+{
+    double u = x - 0.5, v = y - 0.5;
+    long w = (long)img->width, h = (long)img->height;
+    if (!(u > -1e9 && u < 1e9 && v > -1e9 && v < 1e9))
+        return 0.0f;
+    long x0 = (long)floor(u), y0 = (long)floor(v);
+    double fx = u - (double)x0, fy = v - (double)y0;
+    long xa = x0 < 0 ? 0 : (x0 >= w ? w - 1 : x0);
+    long xb = x0 + 1 < 0 ? 0 : (x0 + 1 >= w ? w - 1 : x0 + 1);
+    long ya = y0 < 0 ? 0 : (y0 >= h ? h - 1 : y0);
+    long yb = y0 + 1 < 0 ? 0 : (y0 + 1 >= h ? h - 1 : y0 + 1);
+    const float *d = img->data;
+    double top = d[ya * w + xa] * (1.0 - fx) + d[ya * w + xb] * fx;
+    double bot = d[yb * w + xa] * (1.0 - fx) + d[yb * w + xb] * fx;
+    return (float)(top * (1.0 - fy) + bot * fy);
+}
+
+pdva_status pdva_image_downsample2(const pdva_image *src, pdva_image *dst, pdva_error **err)
+{
+    uint32_t w = (src->width + 1) / 2, h = (src->height + 1) / 2;
+    pdva_status st = pdva_image_create(dst, w, h, err);
+    if (st != PDVA_OK)
+        return st;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            double acc = 0.0;
+            int n = 0;
+            for (uint32_t dy = 0; dy < 2; dy++)
+                for (uint32_t dx = 0; dx < 2; dx++) {
+                    uint32_t sx = 2 * x + dx, sy = 2 * y + dy;
+                    if (sx < src->width && sy < src->height) {
+                        acc += src->data[(size_t)sy * src->width + sx];
+                        n++;
+                    }
+                }
+            dst->data[(size_t)y * w + x] = (float)(acc / n);
+        }
+    return PDVA_OK;
+}
+
+void pdva_blur_buffer(float *data, uint32_t width, uint32_t height, double sigma_px, float *tmp)
+{
+    if (!(sigma_px > 0.05) || width == 0 || height == 0)
+        return;
+    int radius = (int)ceil(3.0 * sigma_px);
+    if (radius > 200)
+        radius = 200;
+    float kernel[401];
+    double sum = 0.0;
+    for (int k = -radius; k <= radius; k++) {
+        kernel[k + radius] = (float)exp(-0.5 * k * k / (sigma_px * sigma_px));
+        sum += kernel[k + radius];
+    }
+    for (int k = 0; k <= 2 * radius; k++)
+        kernel[k] = (float)(kernel[k] / sum);
+    for (uint32_t y = 0; y < height; y++) {
+        const float *src = data + (size_t)y * width;
+        float *dst = tmp + (size_t)y * width;
+        for (uint32_t x = 0; x < width; x++) {
+            float acc = 0.0f;
+            for (int k = -radius; k <= radius; k++) {
+                long xx = (long)x + k;
+                xx = xx < 0 ? 0 : (xx >= (long)width ? (long)width - 1 : xx);
+                acc += kernel[k + radius] * src[xx];
+            }
+            dst[x] = acc;
+        }
+    }
+    for (uint32_t y = 0; y < height; y++) {
+        float *dst = data + (size_t)y * width;
+        memset(dst, 0, width * sizeof(float));
+        for (int k = -radius; k <= radius; k++) {
+            long yy = (long)y + k;
+            yy = yy < 0 ? 0 : (yy >= (long)height ? (long)height - 1 : yy);
+            const float *src = tmp + (size_t)yy * width;
+            float w = kernel[k + radius];
+            for (uint32_t x = 0; x < width; x++)
+                dst[x] += w * src[x];
+        }
+    }
+}
+
+void pdva_image_blur(pdva_image *img, double sigma_px, float *tmp)
+{
+    pdva_blur_buffer(img->data, img->width, img->height, sigma_px, tmp);
+}
+
+static int compare_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+float pdva_image_quantile(const float *data, size_t n, double fraction)
+{
+    enum { MAX_SAMPLES = 65536 };
+    if (n == 0)
+        return 0.0f;
+    size_t stride = n / MAX_SAMPLES + 1;
+    size_t m = 0;
+    float *sample = pdva_alloc_array(MAX_SAMPLES + 1, sizeof(float));
+    if (!sample)
+        return 0.0f;
+    for (size_t i = 0; i < n && m <= MAX_SAMPLES; i += stride)
+        if (isfinite(data[i]))
+            sample[m++] = data[i];
+    float q = 0.0f;
+    if (m > 0) {
+        qsort(sample, m, sizeof(float), compare_float);
+        double pos = fraction * (double)(m - 1);
+        size_t k = (size_t)pos;
+        if (k >= m - 1)
+            q = sample[m - 1];
+        else
+            q = (float)(sample[k] + (pos - (double)k) * (sample[k + 1] - sample[k]));
+    }
+    pdva_free(sample);
+    return q;
+}
+
+/* Running minimum (or maximum) over windows of 2 r + 1 along a line of n values with stride. */
+static void running_extreme(const float *in, float *out, size_t n, size_t stride, uint32_t r,
+                            bool maximum, float *g, float *h, float *line)
+{
+    size_t k = 2 * (size_t)r + 1;
+    size_t m = n + 2 * (size_t)r;
+    /* pad with the edge values so the border is not biased */
+    for (size_t i = 0; i < m; i++) {
+        size_t j = i < r ? 0 : (i - r >= n ? n - 1 : i - r);
+        line[i] = in[j * stride];
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (i % k == 0)
+            g[i] = line[i];
+        else
+            g[i] = maximum ? fmaxf(g[i - 1], line[i]) : fminf(g[i - 1], line[i]);
+    }
+    for (size_t i = m; i-- > 0;) {
+        if (i == m - 1 || (i + 1) % k == 0)
+            h[i] = line[i];
+        else
+            h[i] = maximum ? fmaxf(h[i + 1], line[i]) : fminf(h[i + 1], line[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t a = i, b = i + k - 1; /* window [a, b] in padded coordinates */
+        out[i * stride] = maximum ? fmaxf(h[a], g[b]) : fminf(h[a], g[b]);
+    }
+}
+
+static void separable_extreme(const float *src, float *dst, uint32_t w, uint32_t hgt, uint32_t r,
+                              bool maximum, float *tmp_img, float *g, float *h, float *line)
+{
+    for (uint32_t y = 0; y < hgt; y++)
+        running_extreme(src + (size_t)y * w, tmp_img + (size_t)y * w, w, 1, r, maximum, g, h,
+                        line);
+    for (uint32_t x = 0; x < w; x++)
+        running_extreme(tmp_img + x, dst + x, hgt, w, r, maximum, g, h, line);
+}
+
+pdva_status pdva_image_opening(const pdva_image *src, pdva_image *dst, uint32_t radius,
+                               pdva_error **err)
+{
+    uint32_t w = src->width, hgt = src->height;
+    size_t longest = (w > hgt ? w : hgt) + 2 * (size_t)radius + 2;
+    float *g = pdva_alloc_array(longest, sizeof(float));
+    float *h = pdva_alloc_array(longest, sizeof(float));
+    float *line = pdva_alloc_array(longest, sizeof(float));
+    float *tmp = pdva_alloc_array((size_t)w * hgt, sizeof(float));
+    float *eroded = pdva_alloc_array((size_t)w * hgt, sizeof(float));
+    pdva_status st = PDVA_OK;
+    if (!g || !h || !line || !tmp || !eroded)
+        st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the opening");
+    else {
+        separable_extreme(src->data, eroded, w, hgt, radius, false, tmp, g, h, line);
+        separable_extreme(eroded, dst->data, w, hgt, radius, true, tmp, g, h, line);
+    }
+    pdva_free(g);
+    pdva_free(h);
+    pdva_free(line);
+    pdva_free(tmp);
+    pdva_free(eroded);
+    return st;
+}

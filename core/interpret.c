@@ -1,0 +1,1165 @@
+/* interpret.c — labelling the network of a leg or foot run and measuring the findings
+ * (see interpret.h and docs/methods.md).
+ *
+ * Leg run: the contrast enters at the top with the popliteal artery; the trunk is followed
+ * downstream by calibre; the AV connection is the branch point on the trunk after which the
+ * calibre jumps the most (narrow donor artery before, wide stented vein after), the donor artery
+ * is the trunk segment that ends there, what branches off before it is arterial, what branches
+ * off the conduit after it is a collateral.
+ * Foot run: the conduit enters at the top edge; it is followed down to where it divides into
+ * two veins that both run on toward the forefoot (the plantar veins), or to where it stops
+ * (occlusion); branches off the conduit are collaterals, the veins beyond the division are the
+ * arterialized plantar and dorsal veins, scanned for residual valves.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "core/interpret.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/error.h"
+#include "core/path.h"
+#include "core/qca.h"
+
+#define MAX_AT 16
+
+typedef struct interp {
+    const pdva_interpret_input *in;
+    pdva_network *net;
+    pdva_series_result *res;
+    double mmpp;               /* mm per pixel */
+    bool *on_main;             /* segments of the main path */
+    pdva_finding_result *findings;
+    size_t n_findings, cap_findings;
+} interp;
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static int other_end(const pdva_segment *s, int node)
+{
+    return s->a == node ? s->b : s->a;
+}
+
+static double seg_radius(const interp *I, int seg)
+{
+    double r = I->net->seg[seg].median_r_px;
+    return isfinite(r) ? r : 0.0;
+}
+
+static const pdva_graph_node *node_at(const interp *I, int v)
+{
+    return &I->net->graph.nodes[v];
+}
+
+static bool at_top_border(const interp *I, int v)
+{
+    const pdva_graph_node *n = node_at(I, v);
+    return n->at_border && n->p.y < 0.1 * I->in->auc->height;
+}
+
+static pdva_finding_result *new_finding(interp *I, pdva_finding_type type, pdva_vec2 point,
+                                        double confidence)
+{
+    if (I->n_findings == I->cap_findings) {
+        size_t cap = I->cap_findings ? 2 * I->cap_findings : 16;
+        pdva_finding_result *f = pdva_realloc_array(I->findings, cap, sizeof *f);
+        if (!f)
+            return NULL;
+        I->findings = f;
+        I->cap_findings = cap;
+    }
+    pdva_finding_result *f = &I->findings[I->n_findings++];
+    memset(f, 0, sizeof *f);
+    f->type = type;
+    f->point = point;
+    f->confidence = confidence < 0.0 ? 0.0 : (confidence > 1.0 ? 1.0 : confidence);
+    f->vessel = -1;
+    f->stenosis_pct = f->minimal_lumen_mm = f->reference_mm = f->lesion_length_mm = NAN;
+    f->transit_delay_s = f->flow_ml_min = f->artery_mm = f->vein_mm = f->ratio = NAN;
+    f->flow_fraction = NAN;
+    f->drains_to = PDVA_DRAINS_UNKNOWN;
+    return f;
+}
+
+static double mm_or_nan(const interp *I, double v)
+{
+    return I->in->spacing_known ? v : NAN;
+}
+
+/* The largest child of a walk at node v coming from segment `from_seg`. */
+static int largest_child(const interp *I, int v, int from_seg, const bool *used, double min_len_px)
+{
+    int at[MAX_AT];
+    size_t k = pdva_network_segments_at(I->net, v, at, MAX_AT);
+    int best = -1;
+    double br = -1.0;
+    for (size_t i = 0; i < k; i++) {
+        int s = at[i];
+        if (s == from_seg || (used && used[s]))
+            continue;
+        const pdva_segment *sg = &I->net->seg[s];
+        int far = other_end(sg, v);
+        /* short dead ends are spurs or specks, not the way on */
+        if (sg->length_px < min_len_px && node_at(I, far)->degree == 1 && !node_at(I, far)->at_border)
+            continue;
+        double r = seg_radius(I, s);
+        if (r > br) {
+            br = r;
+            best = s;
+        }
+    }
+    return best;
+}
+
+/* Largest u (foot frame) reached from segment `seg` entered at node v, not crossing `blocked`. */
+static double subtree_max_u(const interp *I, int seg, int v, const bool *blocked)
+{
+    const pdva_interpret_input *in = I->in;
+    size_t nseg = I->net->n_seg;
+    int *stack_s = pdva_alloc_array(nseg + 1, sizeof(int));
+    int *stack_v = pdva_alloc_array(nseg + 1, sizeof(int));
+    bool *seen = pdva_calloc_array(nseg + 1, sizeof(bool));
+    double best = -INFINITY;
+    if (!stack_s || !stack_v || !seen)
+        goto out;
+    size_t top = 0;
+    stack_s[top] = seg;
+    stack_v[top++] = v;
+    seen[seg] = true;
+    while (top) {
+        top--;
+        int s = stack_s[top], from = stack_v[top];
+        const pdva_segment *sg = &I->net->seg[s];
+        for (size_t i = 0; i < sg->n; i += 4) {
+            double u, vv;
+            pdva_foot_from_image(&in->foot_frame, sg->pt[i].p, &u, &vv);
+            if (u > best)
+                best = u;
+        }
+        int far = other_end(sg, from);
+        int at[MAX_AT];
+        size_t k = pdva_network_segments_at(I->net, far, at, MAX_AT);
+        for (size_t j = 0; j < k && top < nseg; j++) {
+            if (seen[at[j]] || (blocked && blocked[at[j]]))
+                continue;
+            seen[at[j]] = true;
+            stack_s[top] = at[j];
+            stack_v[top++] = far;
+        }
+    }
+out:
+    pdva_free(stack_s);
+    pdva_free(stack_v);
+    pdva_free(seen);
+    return best;
+}
+
+/* Label every segment reachable from `seg` (entered at node v) without crossing labelled ones. */
+static void label_subtree(interp *I, int seg, int v, int parent, pdva_vessel_kind kind,
+                          const char *role)
+{
+    size_t nseg = I->net->n_seg;
+    int *stack_s = pdva_alloc_array(nseg + 1, sizeof(int));
+    int *stack_v = pdva_alloc_array(nseg + 1, sizeof(int));
+    int *stack_p = pdva_alloc_array(nseg + 1, sizeof(int));
+    if (!stack_s || !stack_v || !stack_p)
+        goto out;
+    size_t top = 0;
+    stack_s[top] = seg;
+    stack_v[top] = v;
+    stack_p[top++] = parent;
+    while (top) {
+        top--;
+        int s = stack_s[top], from = stack_v[top];
+        pdva_segment *sg = &I->net->seg[s];
+        if (sg->kind != PDVA_VESSEL_UNKNOWN)
+            continue;
+        sg->kind = kind;
+        snprintf(sg->role, sizeof sg->role, "%s", role);
+        sg->parent = stack_p[top];
+        /* the segment keeps the orientation its arrival times gave it (pdva_network_orient):
+         * the way we reached it through the graph says nothing about the flow */
+        int far = other_end(sg, from);
+        int at[MAX_AT];
+        size_t k = pdva_network_segments_at(I->net, far, at, MAX_AT);
+        for (size_t j = 0; j < k && top < nseg; j++) {
+            if (I->net->seg[at[j]].kind != PDVA_VESSEL_UNKNOWN)
+                continue;
+            stack_s[top] = at[j];
+            stack_v[top] = far;
+            stack_p[top++] = s;
+        }
+    }
+out:
+    pdva_free(stack_s);
+    pdva_free(stack_v);
+    pdva_free(stack_p);
+}
+
+/* Orient and label the segments of a path in its direction. */
+static void label_path(interp *I, const pdva_path *P, size_t from_k, size_t to_k,
+                       pdva_vessel_kind kind, const char *role)
+{
+    for (size_t k = from_k; k < to_k && k < P->n_segs; k++) {
+        pdva_segment *sg = &I->net->seg[P->segs[k]];
+        sg->kind = kind;
+        snprintf(sg->role, sizeof sg->role, "%s", role);
+        sg->parent = k > 0 ? P->segs[k - 1] : -1;
+        if (sg->a != P->nodes[k])
+            pdva_segment_reverse(sg);
+    }
+}
+
+/* Arclength of the path at the start of segment k. */
+static double path_s_at_segment(const pdva_path *P, size_t k)
+{
+    for (size_t i = 0; i < P->n; i++)
+        if (P->pt[i].seg == P->segs[k])
+            return i > 0 ? P->pt[i - 1].s_mm : P->pt[i].s_mm;
+    return P->n ? P->pt[P->n - 1].s_mm : 0.0;
+}
+
+/* ---- the inflow --------------------------------------------------------------------------- */
+
+/* The segment and node where the contrast enters: an end on the top edge, wide and early. */
+static bool find_inflow(interp *I, int *seg_out, int *node_out)
+{
+    const pdva_network *net = I->net;
+    double earliest = INFINITY;
+    for (size_t s = 0; s < net->n_seg; s++) {
+        const pdva_segment *sg = &net->seg[s];
+        if (sg->removed)
+            continue;
+        for (int e = 0; e < 2; e++) {
+            int v = e ? sg->b : sg->a;
+            double arr = e ? sg->arrival_b : sg->arrival_a;
+            if (at_top_border(I, v) && isfinite(arr) && arr < earliest)
+                earliest = arr;
+        }
+    }
+    double best = -1.0;
+    *seg_out = -1;
+    for (size_t s = 0; s < net->n_seg; s++) {
+        const pdva_segment *sg = &net->seg[s];
+        if (sg->removed)
+            continue;
+        for (int e = 0; e < 2; e++) {
+            int v = e ? sg->b : sg->a;
+            double arr = e ? sg->arrival_b : sg->arrival_a;
+            if (!at_top_border(I, v) || node_at(I, v)->degree != 1)
+                continue;
+            /* among the early ones, the widest */
+            if (isfinite(earliest) && !(isfinite(arr) && arr <= earliest + 0.6))
+                continue;
+            double score = seg_radius(I, (int)s) * (sg->length_px > 40 ? 1.0 : 0.5);
+            if (score > best) {
+                best = score;
+                *seg_out = (int)s;
+                *node_out = v;
+            }
+        }
+    }
+    if (*seg_out >= 0)
+        return true;
+    /* nothing enters from the top: the earliest end anywhere */
+    best = INFINITY;
+    for (size_t s = 0; s < net->n_seg; s++) {
+        const pdva_segment *sg = &net->seg[s];
+        if (sg->removed)
+            continue;
+        for (int e = 0; e < 2; e++) {
+            int v = e ? sg->b : sg->a;
+            double arr = e ? sg->arrival_b : sg->arrival_a;
+            if (node_at(I, v)->degree == 1 && isfinite(arr) && arr < best &&
+                seg_radius(I, (int)s) > 1.0) {
+                best = arr;
+                *seg_out = (int)s;
+                *node_out = v;
+            }
+        }
+    }
+    return *seg_out >= 0;
+}
+
+static void inflow_curve(interp *I, int seg, int node)
+{
+    const pdva_segment *sg = &I->net->seg[seg];
+    const pdva_interpret_input *in = I->in;
+    size_t first = sg->a == node ? 0 : sg->n - 1;
+    pdva_vec2 p = sg->pt[first].p;
+    double curve[1024];
+    uint32_t nf = in->frames < 1024 ? in->frames : 1024;
+    for (uint32_t f = 0; f < nf; f++)
+        curve[f] = f < in->dsa->first_contrast_frame
+                       ? 0.0
+                       : pdva_dsa_cube_sample(in->dsa, p.x, p.y, f);
+    pdva_curve_compute(in->frame_times_s, curve, nf, 5.0 * I->net->point_noise * sqrt(3.0),
+                       &I->res->inflow);
+    I->res->has_inflow = I->res->inflow.valid;
+}
+
+/* ---- flow direction ----------------------------------------------------------------------- */
+
+/* Median arrival over the first (or last) third of a segment, away from branch points. */
+static double end_arrival(const pdva_segment *sg, bool at_end, size_t *count)
+{
+    double v[64];
+    size_t m = 0, third = sg->n / 3 + 1;
+    for (size_t j = 0; j < third && m < 64; j++) {
+        size_t i = at_end ? sg->n - 1 - j : j;
+        if (!sg->pt[i].near_junction && isfinite(sg->pt[i].arrival_s))
+            v[m++] = sg->pt[i].arrival_s;
+    }
+    *count = m;
+    if (!m)
+        return NAN;
+    for (size_t a = 1; a < m; a++)
+        for (size_t b = a; b > 0 && v[b - 1] > v[b]; b--) {
+            double t = v[b];
+            v[b] = v[b - 1];
+            v[b - 1] = t;
+        }
+    return v[m / 2];
+}
+
+/* Orient every segment with the flow: by its own arrival times when they clearly rise one way,
+ * else away from the inflow along the network (geodesic distance), since short segments next to
+ * branch points have curves mixed with their neighbours'. */
+static void orient_with_flow(interp *I, int inflow_node)
+{
+    pdva_network *net = I->net;
+    size_t nn = net->graph.n_nodes;
+    double *dist = pdva_alloc_array(nn ? nn : 1, sizeof(double));
+    bool *done = pdva_calloc_array(nn ? nn : 1, sizeof(bool));
+    if (!dist || !done) {
+        pdva_free(dist);
+        pdva_free(done);
+        return;
+    }
+    for (size_t i = 0; i < nn; i++)
+        dist[i] = INFINITY;
+    dist[inflow_node] = 0.0;
+    for (;;) { /* Dijkstra, quadratic: networks have at most a few hundred nodes */
+        int u = -1;
+        for (size_t i = 0; i < nn; i++)
+            if (!done[i] && isfinite(dist[i]) && (u < 0 || dist[i] < dist[u]))
+                u = (int)i;
+        if (u < 0)
+            break;
+        done[u] = true;
+        for (size_t si = 0; si < net->n_seg; si++) {
+            const pdva_segment *sg = &net->seg[si];
+            if (sg->removed || (sg->a != u && sg->b != u))
+                continue;
+            int w = other_end(sg, u);
+            if (dist[u] + sg->length_px < dist[w])
+                dist[w] = dist[u] + sg->length_px;
+        }
+    }
+    for (size_t si = 0; si < net->n_seg; si++) {
+        pdva_segment *sg = &net->seg[si];
+        if (sg->removed)
+            continue;
+        size_t na, nb;
+        double ta = end_arrival(sg, false, &na), tb = end_arrival(sg, true, &nb);
+        bool by_time = na >= 3 && nb >= 3 && isfinite(ta) && isfinite(tb) && fabs(tb - ta) > 0.3;
+        bool reverse;
+        if (by_time)
+            reverse = tb < ta;
+        else if (isfinite(dist[sg->a]) && isfinite(dist[sg->b]))
+            reverse = dist[sg->b] < dist[sg->a];
+        else
+            reverse = false; /* not connected to the inflow: keep what pdva_network_orient gave */
+        if (reverse)
+            pdva_segment_reverse(sg);
+    }
+    pdva_free(dist);
+    pdva_free(done);
+}
+
+/* ---- walking the trunk -------------------------------------------------------------------- */
+
+typedef enum stop_kind { STOP_NONE = 0, STOP_BORDER, STOP_LEAF, STOP_SPLIT, STOP_THIN } stop_kind;
+
+/* Follow the widest way on from (seg, node); for a foot, stop where the conduit divides into two
+ * veins that both reach the forefoot. Returns how the walk ended; *split_node gets the node. */
+static stop_kind walk_trunk(interp *I, int seg, int node, pdva_path *P, bool foot,
+                            int *split_node)
+{
+    memset(I->on_main, 0, I->net->n_seg * sizeof(bool));
+    *split_node = -1;
+    int from = node;
+    double trunk_r = seg_radius(I, seg);
+    for (;;) {
+        if (!pdva_path_push(P, I->net, seg, from))
+            return STOP_NONE;
+        I->on_main[seg] = true;
+        int v = other_end(&I->net->seg[seg], from);
+        const pdva_graph_node *nd = node_at(I, v);
+        if (nd->degree <= 1)
+            return nd->at_border ? STOP_BORDER : STOP_LEAF;
+        if (foot && I->in->have_foot_frame) {
+            int at[MAX_AT];
+            size_t k = pdva_network_segments_at(I->net, v, at, MAX_AT);
+            int forward = 0;
+            for (size_t i = 0; i < k; i++) {
+                if (I->on_main[at[i]] || seg_radius(I, at[i]) < 0.22 * trunk_r)
+                    continue;
+                if (subtree_max_u(I, at[i], v, I->on_main) > 0.5)
+                    forward++;
+            }
+            if (forward >= 2) {
+                *split_node = v;
+                return STOP_SPLIT;
+            }
+        }
+        int next = largest_child(I, v, seg, I->on_main, 6.0 / I->mmpp);
+        if (next < 0)
+            return nd->at_border ? STOP_BORDER : STOP_LEAF;
+        double r_next = seg_radius(I, next);
+        if (r_next < 0.45 * trunk_r && I->net->seg[next].length_px * I->mmpp > 5.0) {
+            *split_node = v;
+            return STOP_THIN;
+        }
+        if (P->n_segs == 1 || r_next > trunk_r)
+            trunk_r = fmax(trunk_r, r_next * 0.9);
+        from = v;
+        seg = next;
+    }
+}
+
+/* ---- findings on profiles ----------------------------------------------------------------- */
+
+/* Stenosis between arclengths [s0, s1] of a path; the reference is fitted on points away from
+ * branch points. */
+static bool path_stenosis(const pdva_path *P, double s0, double s1, double min_pct,
+                          pdva_stenosis *out, size_t *path_index)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < P->n; i++)
+        if (P->pt[i].s_mm >= s0 && P->pt[i].s_mm <= s1)
+            n++;
+    memset(out, 0, sizeof *out);
+    if (n < 6)
+        return false;
+    double *s = pdva_alloc_array(n, sizeof(double));
+    double *d = pdva_alloc_array(n, sizeof(double));
+    double *dr = pdva_alloc_array(n, sizeof(double));
+    double *ref = pdva_alloc_array(n, sizeof(double));
+    size_t *map = pdva_alloc_array(n, sizeof(size_t));
+    bool ok = false;
+    if (s && d && dr && ref && map) {
+        size_t k = 0;
+        for (size_t i = 0; i < P->n; i++) {
+            if (P->pt[i].s_mm < s0 || P->pt[i].s_mm > s1)
+                continue;
+            s[k] = P->pt[i].s_mm;
+            d[k] = P->pt[i].d;
+            dr[k] = P->pt[i].near_junction ? NAN : P->pt[i].d;
+            map[k] = i;
+            k++;
+        }
+        pdva_reference_diameter(s, dr, n, ref);
+        /* points at branch points are measured against overlapping vessels: not a lesion */
+        for (size_t i = 0; i < n; i++)
+            if (P->pt[map[i]].near_junction)
+                d[i] = NAN;
+        pdva_find_stenosis(s, d, ref, n, 0, n, min_pct, out);
+        if (out->found) {
+            *path_index = map[out->index];
+            ok = true;
+        }
+    }
+    pdva_free(s);
+    pdva_free(d);
+    pdva_free(dr);
+    pdva_free(ref);
+    pdva_free(map);
+    return ok;
+}
+
+/* Vessel result index of a path point. */
+static int vessel_of(const interp *I, const pdva_path *P, size_t i)
+{
+    (void)I;
+    return P->pt[i].seg; /* segment index; mapped to the result's vessel index later */
+}
+
+static void stenosis_finding(interp *I, pdva_finding_type type, const pdva_path *P,
+                             const pdva_stenosis *st, size_t pi, bool at_av)
+{
+    pdva_finding_result *f = new_finding(I, type, P->pt[pi].p,
+                                         fmin(1.0, 0.5 + st->diameter_stenosis_pct / 100.0));
+    if (!f)
+        return;
+    f->vessel = vessel_of(I, P, pi);
+    f->stenosis_pct = st->diameter_stenosis_pct;
+    f->minimal_lumen_mm = mm_or_nan(I, st->minimal_lumen_diameter);
+    f->reference_mm = mm_or_nan(I, st->reference_diameter);
+    f->lesion_length_mm = mm_or_nan(I, st->lesion_length);
+    f->at_av_connection = at_av;
+}
+
+/* Flow through the conduit between [s0, s1]: velocity from the mean transit times, lumen from
+ * the diameters. Returns ml/min or NAN; *d_mm gets the diameter used. */
+static double conduit_flow(interp *I, const pdva_path *P, double s0, double s1, double *d_mm,
+                           double *v_mm_s)
+{
+    size_t used = 0;
+    double v = pdva_path_velocity(P, s0, s1, 12, &used);
+    if (getenv("PDVA_DEBUG_FLOW")) {
+        fprintf(stderr, "flow window %.1f..%.1f mm, used %zu, v %.1f\n", s0, s1, used, v);
+        for (size_t i = 0; i < P->n; i += 10)
+            fprintf(stderr, "  s %.1f (%.1f,%.1f) d %.2f arr %.3f mean %.3f nj %d\n", P->pt[i].s_mm,
+                    P->pt[i].p.x, P->pt[i].p.y, P->pt[i].d, P->pt[i].arrival_s, P->pt[i].mean_s,
+                    P->pt[i].near_junction);
+    }
+    double d = pdva_path_median_d(P, s0, s1);
+    *d_mm = d;
+    *v_mm_s = v;
+    if (!isfinite(v) || !isfinite(d) || !I->in->spacing_known)
+        return NAN;
+    /* mm^3/s -> ml/min */
+    return v * M_PI * 0.25 * d * d * 0.06;
+}
+
+/* Last opacified point at a vessel end: walk on along its direction until the vessel's signal
+ * on the AUC image falls to half of what it is just before the end. */
+static pdva_vec2 refine_end(const interp *I, const pdva_path *P)
+{
+    size_t n = P->n;
+    if (n < 4)
+        return n ? P->pt[n - 1].p : pdva_v2(0, 0);
+    pdva_vec2 end = P->pt[n - 1].p;
+    pdva_vec2 dir = pdva_v2_unit(pdva_v2_sub(end, P->pt[n > 6 ? n - 6 : 0].p));
+    const pdva_image *auc = I->in->auc;
+    double ref = 0.0;
+    for (int k = 3; k <= 8; k++)
+        ref += pdva_image_sample(auc, end.x - dir.x * k, end.y - dir.y * k);
+    ref /= 6.0;
+    double bg = 0.0;
+    for (int k = 18; k <= 22; k++)
+        bg += pdva_image_sample(auc, end.x + dir.x * k, end.y + dir.y * k);
+    bg /= 5.0;
+    double half = 0.5 * (ref + bg);
+    for (double t = -6.0; t <= 16.0; t += 0.25) {
+        double v = pdva_image_sample(auc, end.x + dir.x * t, end.y + dir.y * t);
+        if (v < half)
+            return pdva_v2_add(end, pdva_v2_scale(dir, t - 0.25));
+    }
+    return end;
+}
+
+/* Whether anything opacifies late beyond an occlusion at `end` (heading `dir`). */
+static bool fills_late_beyond(const interp *I, pdva_vec2 end, pdva_vec2 dir, double end_arrival,
+                              double reach_mm)
+{
+    const pdva_network *net = I->net;
+    for (size_t s = 0; s < net->n_seg; s++) {
+        const pdva_segment *sg = &net->seg[s];
+        if (sg->removed || I->on_main[s] || sg->length_px * I->mmpp < 6.0)
+            continue;
+        for (size_t i = 0; i < sg->n; i += 2) {
+            pdva_vec2 d = pdva_v2_sub(sg->pt[i].p, end);
+            double dist = pdva_v2_norm(d) * I->mmpp;
+            if (dist > reach_mm || pdva_v2_dot(d, dir) < 0.0)
+                continue;
+            double a = sg->pt[i].arrival_s;
+            if (isfinite(a) && (!isfinite(end_arrival) || a > end_arrival + 1.0))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* ---- residual valves ---------------------------------------------------------------------- */
+
+static double window_slope_arrival(const pdva_path *P, double s0, double s1)
+{
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (size_t i = 0; i < P->n; i++) {
+        const pdva_path_point *p = &P->pt[i];
+        if (p->s_mm < s0 || p->s_mm > s1 || !isfinite(p->arrival_s) || p->near_junction)
+            continue;
+        sw++;
+        sx += p->s_mm;
+        sy += p->arrival_s;
+        sxx += p->s_mm * p->s_mm;
+        sxy += p->s_mm * p->arrival_s;
+    }
+    double den = sw * sxx - sx * sx;
+    if (sw < 4 || !(fabs(den) > 1e-9))
+        return NAN;
+    double slope = (sw * sxy - sx * sy) / den;
+    return slope > 0.0 ? slope : 0.0;
+}
+
+static void scan_valves(interp *I, const pdva_path *P)
+{
+    double s_end = P->n ? P->pt[P->n - 1].s_mm : 0.0;
+    if (getenv("PDVA_DEBUG_VALVE")) {
+        fprintf(stderr, "valve path: %zu points, %.1f mm\n", P->n, s_end);
+        for (size_t i = 0; i < P->n; i++)
+            fprintf(stderr, "  s %.1f (%.1f,%.1f) d %.2f arr %.3f nj %d\n", P->pt[i].s_mm,
+                    P->pt[i].p.x, P->pt[i].p.y, P->pt[i].d, P->pt[i].arrival_s,
+                    P->pt[i].near_junction);
+    }
+    for (size_t i = 2; i + 2 < P->n; i++) {
+        const pdva_path_point *p = &P->pt[i];
+        double s = p->s_mm;
+        if (!isfinite(p->d) || p->near_junction || s < 6.0 || s > s_end - 5.0)
+            continue;
+        /* a local minimum of the diameter */
+        bool minimum = true;
+        for (long k = -2; k <= 2; k++) {
+            const pdva_path_point *q = &P->pt[(size_t)((long)i + k)];
+            if (k != 0 && isfinite(q->d) && q->d < p->d)
+                minimum = false;
+        }
+        if (!minimum)
+            continue;
+        double up = pdva_path_median_d(P, s - 18.0, s - 10.0);
+        double down = pdva_path_median_d(P, s + 4.0, s + 14.0);
+        if (!isfinite(up))
+            up = down;
+        if (!isfinite(down))
+            down = up;
+        if (!isfinite(up) || !isfinite(down))
+            continue;
+        /* the same vein on both sides, not a crossing or a change of vessel */
+        if (fabs(up - down) > 0.35 * fmax(up, down))
+            continue;
+        /* away from branch points, where profiles and curves mix vessels */
+        bool clear = true;
+        for (size_t k = 0; k < P->n && clear; k++)
+            if (P->pt[k].near_junction && P->pt[k].s_mm > s - 8.0 && P->pt[k].s_mm < s + 6.0)
+                clear = false;
+        if (!clear)
+            continue;
+        double ref = 0.5 * (up + down);
+        double red = 1.0 - p->d / ref;
+        /* a focal narrowing recovers downstream; a calibre step does not. Veins under 1.8 mm
+         * are venosome branches, not where valves are looked for (and too noisy to tell). */
+        if (p->d > 0.82 * down || red < 0.22 || ref < 1.8)
+            continue;
+        /* a real narrowing spans more than one point */
+        int narrow_points = 0;
+        for (long k = -3; k <= 3; k++) {
+            long j = (long)i + k;
+            if (j >= 0 && j < (long)P->n && isfinite(P->pt[j].d) &&
+                1.0 - P->pt[j].d / ref >= 0.5 * red)
+                narrow_points++;
+        }
+        if (narrow_points < 2)
+            continue;
+        double bulge = 0.0;
+        for (size_t k = 0; k < P->n; k++) {
+            const pdva_path_point *q = &P->pt[k];
+            if (q->s_mm >= s - 10.0 && q->s_mm <= s - 2.5 && isfinite(q->d) && !q->near_junction)
+                bulge = fmax(bulge, q->d / ref - 1.0);
+        }
+        /* contrast held up: arrival jumps across the narrowing more than transit explains */
+        double a_up = pdva_path_median_arrival(P, s - 12.0, s - 3.0);
+        double a_down = pdva_path_median_arrival(P, s + 3.0, s + 12.0);
+        double slope = window_slope_arrival(P, s - 40.0, s - 8.0);
+        double delay = NAN;
+        if (isfinite(a_up) && isfinite(a_down))
+            delay = a_down - a_up - (isfinite(slope) ? slope * 15.0 : 0.0);
+        bool held = isfinite(delay) && delay > 0.15;
+        bool bulged = bulge > 0.08;
+        /* a competent valve: narrowing with the sinus bulging upstream and/or the contrast held
+         * up downstream; a narrowing alone is not enough to call it a valve */
+        if (!(held || bulged) || (red < 0.3 && !(held && bulged)))
+            continue;
+        /* one valve per few millimetres: keep the stronger */
+        double conf = fmin(1.0, 0.35 + red + (held ? 0.2 : 0.0) + (bulged ? 0.1 : 0.0));
+        bool merged = false;
+        for (size_t k = 0; k < I->n_findings; k++) {
+            pdva_finding_result *f = &I->findings[k];
+            if (f->type != PDVA_FINDING_RESIDUAL_VALVE ||
+                pdva_v2_dist(f->point, p->p) * I->mmpp > 6.0)
+                continue;
+            merged = true;
+            if (red * 100.0 > f->stenosis_pct) {
+                f->point = p->p;
+                f->stenosis_pct = 100.0 * red;
+                f->transit_delay_s = isfinite(delay) ? fmax(0.0, delay) : NAN;
+                f->confidence = conf;
+                f->vessel = vessel_of(I, P, i);
+            }
+        }
+        if (merged)
+            continue;
+        pdva_finding_result *f = new_finding(I, PDVA_FINDING_RESIDUAL_VALVE, p->p, conf);
+        if (!f)
+            return;
+        f->vessel = vessel_of(I, P, i);
+        f->stenosis_pct = 100.0 * red;
+        f->transit_delay_s = isfinite(delay) ? fmax(0.0, delay) : NAN;
+    }
+}
+
+/* Every path from `seg` (entered at v) to a leaf of its subtree, scanned for valves. */
+static void scan_valves_below(interp *I, int seg, int v)
+{
+    /* depth-first over leaf paths, bounded */
+    enum { MAX_PATHS = 64 };
+    typedef struct frame {
+        int seg, from;
+        size_t depth;
+    } frame;
+    frame stack[256];
+    int chain[PDVA_PATH_MAX_SEGMENTS];
+    int chain_from[PDVA_PATH_MAX_SEGMENTS];
+    size_t top = 0, paths = 0;
+    if (I->net->seg[seg].a != v)
+        return; /* it flows into the split, not out of it */
+    stack[top++] = (frame){seg, v, 0};
+    while (top && paths < MAX_PATHS) {
+        frame fr = stack[--top];
+        if (fr.depth >= PDVA_PATH_MAX_SEGMENTS)
+            continue;
+        chain[fr.depth] = fr.seg;
+        chain_from[fr.depth] = fr.from;
+        int far = other_end(&I->net->seg[fr.seg], fr.from);
+        int at[MAX_AT];
+        size_t k = pdva_network_segments_at(I->net, far, at, MAX_AT);
+        size_t pushed = 0;
+        for (size_t j = 0; j < k && top < 256; j++) {
+            /* downstream only: segments that start at this node (oriented by arrival) */
+            if (at[j] == fr.seg || I->on_main[at[j]] || I->net->seg[at[j]].a != far)
+                continue;
+            bool in_chain = false;
+            for (size_t c = 0; c <= fr.depth; c++)
+                if (chain[c] == at[j])
+                    in_chain = true;
+            if (in_chain)
+                continue;
+            stack[top++] = (frame){at[j], far, fr.depth + 1};
+            pushed++;
+        }
+        if (pushed)
+            continue;
+        /* a leaf: scan the chain root -> here */
+        pdva_path P;
+        memset(&P, 0, sizeof P);
+        for (size_t c = 0; c <= fr.depth; c++)
+            pdva_path_push(&P, I->net, chain[c], chain_from[c]);
+        pdva_error *ignored = NULL;
+        if (pdva_path_flatten(&P, I->net, I->mmpp, &ignored) == PDVA_OK)
+            scan_valves(I, &P);
+        pdva_error_destroy(ignored);
+        pdva_path_free(&P);
+        paths++;
+    }
+}
+
+/* ---- collaterals -------------------------------------------------------------------------- */
+
+static bool wound_has(const interp *I, int venosome)
+{
+    for (size_t i = 0; i < I->in->n_wound; i++)
+        if (I->in->wound_venosomes[i] == venosome)
+            return true;
+    return false;
+}
+
+/* A collateral leaving the conduit at node v through segment seg. */
+static void collateral_finding(interp *I, int seg, int v, double conduit_flow_ml_min,
+                               double conduit_d_mm)
+{
+    pdva_path P;
+    memset(&P, 0, sizeof P);
+    int s = seg, from = v;
+    bool *used = pdva_calloc_array(I->net->n_seg + 1, sizeof(bool));
+    if (!used)
+        return;
+    for (;;) {
+        if (!pdva_path_push(&P, I->net, s, from))
+            break;
+        used[s] = true;
+        int far = other_end(&I->net->seg[s], from);
+        int next = largest_child(I, far, s, used, 4.0 / I->mmpp);
+        if (next < 0 || I->on_main[next])
+            break;
+        from = far;
+        s = next;
+    }
+    pdva_free(used);
+    pdva_error *ignored = NULL;
+    if (pdva_path_flatten(&P, I->net, I->mmpp, &ignored) != PDVA_OK || P.n < 3) {
+        pdva_error_destroy(ignored);
+        pdva_path_free(&P);
+        return;
+    }
+    double length = P.pt[P.n - 1].s_mm;
+    double d = pdva_path_median_d(&P, 2.0, length);
+    if (length < 8.0 || (isfinite(d) && d < 1.0)) {
+        pdva_path_free(&P);
+        return;
+    }
+    int end = pdva_path_end_node(&P);
+    int drains = PDVA_DRAINS_UNKNOWN;
+    const pdva_interpret_input *in = I->in;
+    if (in->run == PDVA_RUN_LEG) {
+        drains = PDVA_DRAINS_SYSTEMIC;
+    } else if (end >= 0 && node_at(I, end)->at_border) {
+        drains = PDVA_DRAINS_SYSTEMIC;
+    } else if (in->have_foot_frame) {
+        double u, vv;
+        pdva_foot_from_image(&in->foot_frame, P.pt[P.n - 1].p, &u, &vv);
+        int vs = pdva_venosome_at(u, vv);
+        drains = vs >= 0 ? vs : PDVA_DRAINS_SYSTEMIC;
+    }
+    /* its share of the flow: its own velocity and lumen against the conduit's */
+    double v_c = pdva_path_velocity(&P, 3.0, length - 2.0, 8, NULL);
+    double share = NAN;
+    if (isfinite(v_c) && isfinite(d) && isfinite(conduit_flow_ml_min) && conduit_flow_ml_min > 0)
+        share = v_c * M_PI * 0.25 * d * d * 0.06 / conduit_flow_ml_min;
+    else if (isfinite(d) && isfinite(conduit_d_mm) && conduit_d_mm > 0.0 &&
+             isfinite(conduit_flow_ml_min))
+        share = NAN;
+    if (isfinite(share))
+        share = fmin(1.0, fmax(0.0, share));
+    pdva_finding_result *f = new_finding(I, PDVA_FINDING_COLLATERAL, node_at(I, v)->p, 0.8);
+    if (!f) {
+        pdva_path_free(&P);
+        return;
+    }
+    f->vessel = seg;
+    f->drains_to = drains;
+    f->flow_fraction = in->spacing_known ? share : NAN;
+    bool systemic = drains == PDVA_DRAINS_SYSTEMIC;
+    f->embolize = systemic || drains == PDVA_DRAINS_UNKNOWN || !wound_has(I, drains);
+    const char *name = systemic ? "systemic"
+                       : drains >= 0 ? pdva_venosome_id((pdva_venosome)drains)
+                                     : "an unknown territory";
+    char share_text[64] = "";
+    if (isfinite(f->flow_fraction))
+        snprintf(share_text, sizeof share_text, ", about %.0f %% of the arterialized flow",
+                 100.0 * f->flow_fraction);
+    if (systemic)
+        snprintf(f->rationale, sizeof f->rationale,
+                 "leaves the arterialized conduit and drains back toward the heart%s: flow "
+                 "lost to the foot",
+                 share_text);
+    else if (f->embolize)
+        snprintf(f->rationale, sizeof f->rationale,
+                 "leaves the arterialized conduit for the %s venosome, not the wound's%s",
+                 name, share_text);
+    else
+        snprintf(f->rationale, sizeof f->rationale,
+                 "feeds the wound's %s venosome%s: keep it", name, share_text);
+    f->rank_score = isfinite(f->flow_fraction) ? f->flow_fraction
+                                               : (isfinite(d) ? d * d / 100.0 : 0.0);
+    pdva_path_free(&P);
+}
+
+/* Collaterals along the conduit: branches at nodes of the conduit path (not at its ends). */
+static void conduit_collaterals(interp *I, const pdva_path *C, size_t first_k, size_t last_k,
+                                double q, double d_conduit, int skip_node)
+{
+    for (size_t k = first_k; k < last_k && k < C->n_segs; k++) {
+        int v = C->nodes[k];
+        if (v == skip_node)
+            continue;
+        int at[MAX_AT];
+        size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
+        for (size_t j = 0; j < n; j++)
+            if (!I->on_main[at[j]] && I->net->seg[at[j]].kind == PDVA_VESSEL_UNKNOWN) {
+                collateral_finding(I, at[j], v, q, d_conduit);
+                label_subtree(I, at[j], v, C->segs[k > 0 ? k - 1 : 0], PDVA_VESSEL_COLLATERAL,
+                              "collateral");
+            }
+    }
+}
+
+/* ---- the leg ------------------------------------------------------------------------------ */
+
+static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error **err)
+{
+    pdva_path P;
+    memset(&P, 0, sizeof P);
+    int split = -1;
+    stop_kind stop = walk_trunk(I, in_seg, in_node, &P, false, &split);
+    pdva_status st = pdva_path_flatten(&P, I->net, I->mmpp, err);
+    if (st != PDVA_OK) {
+        pdva_path_free(&P);
+        return st;
+    }
+    double total = P.n ? P.pt[P.n - 1].s_mm : 0.0;
+    /* the AV connection: the branch point after which the calibre jumps the most */
+    size_t av_k = 0;
+    double best = 1.0;
+    for (size_t k = 1; k < P.n_segs; k++) {
+        int v = P.nodes[k];
+        if (node_at(I, v)->degree < 3)
+            continue;
+        double s = path_s_at_segment(&P, k);
+        double before = pdva_path_median_d(&P, s - 30.0, s - 4.0);
+        double after = pdva_path_median_d(&P, s + 24.0, s + 64.0);
+        if (!isfinite(before) || !isfinite(after))
+            continue;
+        double ratio = after / before;
+        if (ratio > best) {
+            best = ratio;
+            av_k = k;
+        }
+    }
+    pdva_series_result *res = I->res;
+    double s_av = NAN;
+    if (av_k > 0 && best >= 1.12) {
+        s_av = path_s_at_segment(&P, av_k);
+        res->has_av_connection = true;
+        res->av_connection = node_at(I, P.nodes[av_k])->p;
+        res->av_confidence = fmin(1.0, 0.4 + (best - 1.0) * 1.5);
+    }
+    if (isfinite(s_av)) {
+        label_path(I, &P, 0, av_k - 1, PDVA_VESSEL_ARTERY, "artery");
+        label_path(I, &P, av_k - 1, av_k, PDVA_VESSEL_DONOR_ARTERY, "donor artery");
+        label_path(I, &P, av_k, P.n_segs, PDVA_VESSEL_ARTERIALIZED_VEIN, "conduit");
+    } else {
+        label_path(I, &P, 0, P.n_segs, PDVA_VESSEL_UNKNOWN, "trunk");
+        pdva_series_result_note(res, "the AV connection could not be located on this run");
+    }
+    /* branches before the connection (and at it) are arteries */
+    if (isfinite(s_av))
+        for (size_t k = 1; k <= av_k && k < P.n_segs; k++) {
+            int v = P.nodes[k];
+            int at[MAX_AT];
+            size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
+            for (size_t j = 0; j < n; j++)
+                if (!I->on_main[at[j]])
+                    label_subtree(I, at[j], v, P.segs[k - 1], PDVA_VESSEL_ARTERY, "artery");
+        }
+    /* donor restenosis: the donor artery and the crossing before the calibre rises */
+    if (isfinite(s_av)) {
+        double s_donor0 = path_s_at_segment(&P, av_k - 1);
+        double d_donor = pdva_path_median_d(&P, s_donor0 + 2.0, s_av - 2.0);
+        double s_ramp = s_av;
+        for (size_t i = 0; i < P.n; i++)
+            if (P.pt[i].s_mm > s_av + 3.0 && isfinite(P.pt[i].d) && isfinite(d_donor) &&
+                pdva_path_median_d(&P, P.pt[i].s_mm, P.pt[i].s_mm + 4.0) > 1.22 * d_donor) {
+                s_ramp = P.pt[i].s_mm;
+                break;
+            }
+        pdva_stenosis sten;
+        size_t pi = 0;
+        if (path_stenosis(&P, s_donor0 + 1.0, s_ramp - 1.0, PDVA_MIN_STENOSIS_PCT, &sten, &pi))
+            stenosis_finding(I, PDVA_FINDING_DONOR_RESTENOSIS, &P, &sten, pi,
+                             P.pt[pi].s_mm > s_av);
+        /* conduit stenosis (in-stent) beyond the crossing */
+        double c0 = s_ramp + 12.0, c1 = total - 4.0;
+        if (c1 - c0 > 20.0 && path_stenosis(&P, c0, c1, PDVA_MIN_STENOSIS_PCT, &sten, &pi)) {
+            stenosis_finding(I, PDVA_FINDING_CONDUIT_STENOSIS, &P, &sten, pi, false);
+            if (I->n_findings)
+                I->findings[I->n_findings - 1].site = PDVA_SITE_STENT;
+        }
+        /* flow through the conduit */
+        double d_c, v_c;
+        double q = conduit_flow(I, &P, s_ramp + 15.0, total - 6.0, &d_c, &v_c);
+        res->flow_ml_min = q;
+        res->conduit_velocity_mm_s = v_c;
+        /* calibre mismatch */
+        if (isfinite(d_donor) && isfinite(d_c) && d_c > 0.0 &&
+            d_donor / d_c < PDVA_CALIBRE_MISMATCH_RATIO) {
+            pdva_finding_result *f = new_finding(I, PDVA_FINDING_CALIBRE_MISMATCH,
+                                                 res->av_connection, 0.8);
+            if (f) {
+                f->artery_mm = mm_or_nan(I, d_donor);
+                f->vein_mm = mm_or_nan(I, d_c);
+                f->ratio = d_donor / d_c;
+            }
+        }
+        /* occlusion: the conduit should leave the field at the bottom */
+        pdva_vec2 last = P.n ? P.pt[P.n - 1].p : pdva_v2(0, 0);
+        double margin_px = 10.0 / I->mmpp;
+        bool near_edge = last.x < margin_px || last.y < margin_px ||
+                         last.x > I->in->auc->width - margin_px ||
+                         last.y > I->in->auc->height - margin_px;
+        if ((stop == STOP_LEAF || stop == STOP_THIN) && !near_edge) {
+            pdva_vec2 end = refine_end(I, &P);
+            double end_arrival = pdva_path_median_arrival(&P, total - 12.0, total);
+            pdva_vec2 dir = pdva_v2_unit(pdva_v2_sub(P.pt[P.n - 1].p,
+                                                     P.pt[P.n > 8 ? P.n - 8 : 0].p));
+            pdva_finding_result *f = new_finding(I, PDVA_FINDING_OCCLUSION, end, 0.8);
+            if (f) {
+                f->vessel = P.pt[P.n - 1].seg;
+                f->distal_via_collaterals = fills_late_beyond(I, end, dir, end_arrival, 80.0);
+            }
+        }
+        conduit_collaterals(I, &P, av_k + 1, P.n_segs, q, d_c, P.nodes[av_k]);
+    }
+    pdva_path_free(&P);
+    return PDVA_OK;
+}
+
+/* ---- the foot ----------------------------------------------------------------------------- */
+
+static pdva_status interpret_foot(interp *I, int in_seg, int in_node, pdva_error **err)
+{
+    pdva_path C;
+    memset(&C, 0, sizeof C);
+    int split = -1;
+    stop_kind stop = walk_trunk(I, in_seg, in_node, &C, true, &split);
+    pdva_status st = pdva_path_flatten(&C, I->net, I->mmpp, err);
+    if (st != PDVA_OK) {
+        pdva_path_free(&C);
+        return st;
+    }
+    pdva_series_result *res = I->res;
+    const pdva_interpret_input *in = I->in;
+    double total = C.n ? C.pt[C.n - 1].s_mm : 0.0;
+    label_path(I, &C, 0, C.n_segs, PDVA_VESSEL_ARTERIALIZED_VEIN, "conduit");
+    /* conduit stenosis: at the flexor retinaculum or elsewhere in the stent */
+    pdva_stenosis sten;
+    size_t pi = 0;
+    if (total > 30.0 && path_stenosis(&C, 4.0, total - 4.0, PDVA_MIN_STENOSIS_PCT, &sten, &pi)) {
+        stenosis_finding(I, PDVA_FINDING_CONDUIT_STENOSIS, &C, &sten, pi, false);
+        pdva_finding_result *f = &I->findings[I->n_findings - 1];
+        f->site = in->have_foot_frame && pdva_in_retinaculum_zone(&in->foot_frame, f->point)
+                      ? PDVA_SITE_FLEXOR_RETINACULUM
+                      : PDVA_SITE_STENT;
+    }
+    /* flow along the conduit */
+    double d_c, v_c;
+    double q = conduit_flow(I, &C, 8.0, total - 8.0, &d_c, &v_c);
+    res->flow_ml_min = q;
+    res->conduit_velocity_mm_s = v_c;
+    /* where it ends: dividing into the plantar veins, or stopping */
+    if (stop == STOP_SPLIT && split >= 0) {
+        int at[MAX_AT];
+        size_t n = pdva_network_segments_at(I->net, split, at, MAX_AT);
+        for (size_t j = 0; j < n; j++)
+            if (!I->on_main[at[j]] && I->net->seg[at[j]].kind == PDVA_VESSEL_UNKNOWN) {
+                scan_valves_below(I, at[j], split);
+                label_subtree(I, at[j], split, C.segs[C.n_segs - 1],
+                              PDVA_VESSEL_ARTERIALIZED_VEIN, "plantar vein");
+            }
+    } else if (stop == STOP_LEAF || stop == STOP_THIN) {
+        double u = 0.0, v = 1.0;
+        if (in->have_foot_frame)
+            pdva_foot_from_image(&in->foot_frame, C.pt[C.n - 1].p, &u, &v);
+        /* stopped before the sole: occluded */
+        if (!in->have_foot_frame || v > 0.14) {
+            pdva_vec2 end = refine_end(I, &C);
+            double end_arrival = pdva_path_median_arrival(&C, total - 12.0, total);
+            pdva_vec2 dir = pdva_v2_unit(pdva_v2_sub(C.pt[C.n - 1].p,
+                                                     C.pt[C.n > 8 ? C.n - 8 : 0].p));
+            pdva_finding_result *f = new_finding(I, PDVA_FINDING_OCCLUSION, end, 0.8);
+            if (f) {
+                f->vessel = C.pt[C.n - 1].seg;
+                /* the territory beyond: the sole and forefoot */
+                f->distal_via_collaterals = fills_late_beyond(I, end, dir, end_arrival, 120.0);
+            }
+        }
+    }
+    conduit_collaterals(I, &C, 1, C.n_segs, q, d_c, split);
+    /* what is left (late pieces, venosome branches not reached) */
+    for (size_t s = 0; s < I->net->n_seg; s++)
+        if (!I->net->seg[s].removed && I->net->seg[s].kind == PDVA_VESSEL_UNKNOWN)
+            label_subtree(I, (int)s, I->net->seg[s].a, -1, PDVA_VESSEL_ARTERIALIZED_VEIN,
+                          "vein");
+    pdva_path_free(&C);
+    return PDVA_OK;
+}
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+static pdva_status export_vessels(interp *I, pdva_error **err)
+{
+    pdva_network *net = I->net;
+    pdva_series_result *res = I->res;
+    size_t n = 0;
+    for (size_t s = 0; s < net->n_seg; s++)
+        n += !net->seg[s].removed;
+    res->vessels = pdva_calloc_array(n ? n : 1, sizeof(pdva_vessel_result));
+    if (!res->vessels)
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for vessel results");
+    for (size_t s = 0; s < net->n_seg; s++) {
+        pdva_segment *sg = &net->seg[s];
+        if (sg->removed)
+            continue;
+        pdva_vessel_result *v = &res->vessels[res->n_vessels];
+        v->points = pdva_alloc_array(sg->n, sizeof(pdva_vec2));
+        v->diameter_mm = pdva_alloc_array(sg->n, sizeof(double));
+        if (!v->points || !v->diameter_mm) {
+            pdva_free(v->points);
+            pdva_free(v->diameter_mm);
+            v->points = NULL;
+            v->diameter_mm = NULL;
+            return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for vessel results");
+        }
+        v->n = sg->n;
+        for (size_t i = 0; i < sg->n; i++) {
+            v->points[i] = sg->pt[i].p;
+            v->diameter_mm[i] = I->in->spacing_known && isfinite(sg->pt[i].r_px)
+                                    ? 2.0 * sg->pt[i].r_px * I->mmpp
+                                    : NAN;
+        }
+        v->kind = sg->kind;
+        snprintf(v->role, sizeof v->role, "%s", sg->role[0] ? sg->role : "vessel");
+        v->arrival_time_s = sg->pt[0].arrival_s;
+        if (!isfinite(v->arrival_time_s))
+            v->arrival_time_s = sg->arrival_a;
+        v->parent = sg->parent;
+        sg->result_index = (int)res->n_vessels;
+        res->n_vessels++;
+    }
+    /* parents and findings refer to segments so far: map them to result indices */
+    for (size_t i = 0; i < res->n_vessels; i++) {
+        int p = res->vessels[i].parent;
+        res->vessels[i].parent = p >= 0 ? net->seg[p].result_index : -1;
+    }
+    for (size_t k = 0; k < I->n_findings; k++) {
+        int sgi = I->findings[k].vessel;
+        I->findings[k].vessel = sgi >= 0 ? net->seg[sgi].result_index : -1;
+    }
+    return PDVA_OK;
+}
+
+pdva_status pdva_interpret(const pdva_interpret_input *in, pdva_series_result *res,
+                           pdva_error **err)
+{
+    interp I;
+    memset(&I, 0, sizeof I);
+    I.in = in;
+    I.net = in->net;
+    I.res = res;
+    I.mmpp = in->mm_per_px;
+    I.on_main = pdva_calloc_array(in->net->n_seg + 1, sizeof(bool));
+    if (!I.on_main)
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the interpretation");
+    res->flow_ml_min = NAN;
+    res->conduit_velocity_mm_s = NAN;
+    pdva_status st = PDVA_OK;
+    int in_seg = -1, in_node = -1;
+    if (in->net->n_seg > 0 && find_inflow(&I, &in_seg, &in_node)) {
+        orient_with_flow(&I, in_node);
+        inflow_curve(&I, in_seg, in_node);
+        if (in->run == PDVA_RUN_FOOT)
+            st = interpret_foot(&I, in_seg, in_node, err);
+        else
+            st = interpret_leg(&I, in_seg, in_node, err);
+    } else {
+        pdva_series_result_note(res, "no vessel carries the contrast into the field");
+    }
+    if (st == PDVA_OK)
+        st = export_vessels(&I, err);
+    /* collaterals ranked by their share of the flow */
+    for (size_t a = 0; a < I.n_findings; a++)
+        for (size_t b = a + 1; b < I.n_findings; b++)
+            if (I.findings[a].type == PDVA_FINDING_COLLATERAL &&
+                I.findings[b].type == PDVA_FINDING_COLLATERAL &&
+                I.findings[b].rank_score > I.findings[a].rank_score) {
+                pdva_finding_result t = I.findings[a];
+                I.findings[a] = I.findings[b];
+                I.findings[b] = t;
+            }
+    res->findings = I.findings;
+    res->n_findings = I.n_findings;
+    pdva_free(I.on_main);
+    return st;
+}

@@ -1,0 +1,310 @@
+/* qca.c — cylinder profile fitting and stenosis measures (see qca.h).
+ *
+ * The fit separates the linear parameters (background level and slope, amplitude), solved
+ * exactly for each candidate, from the two non-linear ones (centre, radius), searched on a grid
+ * and refined by successive halving. The table of blurred chords makes each evaluation a lookup.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "core/qca.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/error.h"
+
+pdva_status pdva_profile_model_create(pdva_profile_model *m, double sigma_px, double r_max_px,
+                                      pdva_error **err)
+{
+    memset(m, 0, sizeof *m);
+    m->sigma_px = sigma_px;
+    m->r_step = 0.05;
+    m->u_step = 0.05;
+    m->n_r = (size_t)(r_max_px / m->r_step) + 2;
+    double u_max = r_max_px + 6.0 * sigma_px + 2.0;
+    m->n_u = (size_t)(u_max / m->u_step) + 2;
+    m->table = pdva_alloc_array(m->n_r * m->n_u, sizeof(float));
+    if (!m->table)
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the profile model");
+    /* Gaussian kernel on the u grid */
+    int half = (int)ceil(4.0 * sigma_px / m->u_step);
+    size_t klen = 2 * (size_t)half + 1;
+    double *kernel = pdva_alloc_array(klen, sizeof(double));
+    double *chord = pdva_alloc_array(m->n_u + (size_t)half + 1, sizeof(double));
+    if (!kernel || !chord) {
+        pdva_free(kernel);
+        pdva_free(chord);
+        pdva_profile_model_destroy(m);
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the profile model");
+    }
+    double ksum = 0.0;
+    for (int k = -half; k <= half; k++) {
+        double u = k * m->u_step;
+        kernel[k + half] = sigma_px > 0.0 ? exp(-0.5 * u * u / (sigma_px * sigma_px)) : (k == 0);
+        ksum += kernel[k + half];
+    }
+    for (size_t k = 0; k < klen; k++)
+        kernel[k] /= ksum;
+    for (size_t ir = 0; ir < m->n_r; ir++) {
+        double r = (double)ir * m->r_step;
+        size_t nc = m->n_u + (size_t)half + 1;
+        for (size_t iu = 0; iu < nc; iu++) {
+            double u = (double)iu * m->u_step;
+            chord[iu] = u < r ? 2.0 * sqrt(r * r - u * u) : 0.0;
+        }
+        for (size_t iu = 0; iu < m->n_u; iu++) {
+            double acc = 0.0;
+            for (int k = -half; k <= half; k++) {
+                long j = (long)iu + k;
+                size_t a = (size_t)(j < 0 ? -j : j); /* the chord is even in u */
+                acc += kernel[k + half] * chord[a];
+            }
+            m->table[ir * m->n_u + iu] = (float)acc;
+        }
+    }
+    pdva_free(kernel);
+    pdva_free(chord);
+    return PDVA_OK;
+}
+
+void pdva_profile_model_destroy(pdva_profile_model *m)
+{
+    if (!m)
+        return;
+    pdva_free(m->table);
+    m->table = NULL;
+}
+
+double pdva_profile_model_eval(const pdva_profile_model *m, double u, double r)
+{
+    double au = fabs(u) / m->u_step, ar = r / m->r_step;
+    if (ar < 0.0)
+        ar = 0.0;
+    size_t iu = (size_t)au, ir = (size_t)ar;
+    if (iu + 1 >= m->n_u)
+        return 0.0;
+    if (ir + 1 >= m->n_r) {
+        ir = m->n_r - 2;
+        ar = (double)ir + 1.0;
+    }
+    double fu = au - (double)iu, fr = ar - (double)ir;
+    const float *t0 = m->table + ir * m->n_u, *t1 = t0 + m->n_u;
+    double a = t0[iu] * (1.0 - fu) + t0[iu + 1] * fu;
+    double b = t1[iu] * (1.0 - fu) + t1[iu + 1] * fu;
+    return a * (1.0 - fr) + b * fr;
+}
+
+/* Least squares of profile = b0 + b1 u + A P(u - c; r); returns the residual sum of squares. */
+static double solve_linear(const pdva_profile_model *m, const float *y, size_t n, double step,
+                           double c, double r, double *b0, double *b1, double *amp)
+{
+    double s11 = 0, s12 = 0, s13 = 0, s22 = 0, s23 = 0, s33 = 0, t1 = 0, t2 = 0, t3 = 0;
+    double mid = 0.5 * (double)(n - 1);
+    for (size_t k = 0; k < n; k++) {
+        double u = ((double)k - mid) * step;
+        double x1 = 1.0, x2 = u / 10.0, x3 = pdva_profile_model_eval(m, u - c, r);
+        s11 += x1 * x1;
+        s12 += x1 * x2;
+        s13 += x1 * x3;
+        s22 += x2 * x2;
+        s23 += x2 * x3;
+        s33 += x3 * x3;
+        t1 += x1 * y[k];
+        t2 += x2 * y[k];
+        t3 += x3 * y[k];
+    }
+    /* 3x3 symmetric solve by Cramer's rule */
+    double det = s11 * (s22 * s33 - s23 * s23) - s12 * (s12 * s33 - s23 * s13) +
+                 s13 * (s12 * s23 - s22 * s13);
+    if (!(fabs(det) > 1e-18)) {
+        *b0 = *b1 = *amp = 0.0;
+        return INFINITY;
+    }
+    double d1 = t1 * (s22 * s33 - s23 * s23) - s12 * (t2 * s33 - s23 * t3) +
+                s13 * (t2 * s23 - s22 * t3);
+    double d2 = s11 * (t2 * s33 - t3 * s23) - t1 * (s12 * s33 - s23 * s13) +
+                s13 * (s12 * t3 - t2 * s13);
+    double d3 = s11 * (s22 * t3 - s23 * t2) - s12 * (s12 * t3 - t2 * s13) +
+                t1 * (s12 * s23 - s22 * s13);
+    *b0 = d1 / det;
+    *b1 = d2 / det / 10.0;
+    *amp = d3 / det;
+    double rss = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double u = ((double)k - mid) * step;
+        double e = y[k] - (*b0 + *b1 * u + *amp * pdva_profile_model_eval(m, u - c, r));
+        rss += e * e;
+    }
+    return rss;
+}
+
+void pdva_profile_fit_cylinder(const pdva_profile_model *m, const float *y, size_t n,
+                               double step, double r_guess, double noise, pdva_profile_fit *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 7 || !(r_guess > 0.0))
+        return;
+    double r_max = (double)(m->n_r - 2) * m->r_step;
+    double best = INFINITY, bc = 0.0, br = r_guess;
+    double c_span = fmin(3.0, 0.6 * r_guess + 1.0);
+    double r_lo = 0.3, r_hi = fmin(r_max, 2.2 * r_guess + 2.0);
+    double rstep = fmax(0.2, (r_hi - r_lo) / 24.0), cstep = fmax(0.25, c_span / 6.0);
+    for (double c = -c_span; c <= c_span + 1e-9; c += cstep)
+        for (double r = r_lo; r <= r_hi + 1e-9; r += rstep) {
+            double b0, b1, a;
+            double rss = solve_linear(m, y, n, step, c, r, &b0, &b1, &a);
+            if (a > 0.0 && rss < best) {
+                best = rss;
+                bc = c;
+                br = r;
+            }
+        }
+    if (!isfinite(best))
+        return;
+    /* refine by halving the steps around the best point */
+    for (int it = 0; it < 8; it++) {
+        cstep *= 0.5;
+        rstep *= 0.5;
+        double c0 = bc, r0 = br;
+        for (int dc = -1; dc <= 1; dc++)
+            for (int dr = -1; dr <= 1; dr++) {
+                double c = c0 + dc * cstep, r = r0 + dr * rstep;
+                if (r < 0.2 || r > r_max)
+                    continue;
+                double b0, b1, a;
+                double rss = solve_linear(m, y, n, step, c, r, &b0, &b1, &a);
+                if (a > 0.0 && rss < best) {
+                    best = rss;
+                    bc = c;
+                    br = r;
+                }
+            }
+    }
+    double b0, b1, a;
+    best = solve_linear(m, y, n, step, bc, br, &b0, &b1, &a);
+    out->ok = a > 0.0 && isfinite(best);
+    out->offset_px = bc;
+    out->radius_px = br;
+    out->amplitude = a;
+    out->area = a * M_PI * br * br;
+    out->rms = sqrt(best / (double)n);
+    /* peak height over the noise */
+    double peak = a * pdva_profile_model_eval(m, 0.0, br);
+    out->contrast_to_noise = noise > 0.0 ? peak / noise : 0.0;
+}
+
+void pdva_profile_sample(const pdva_image *img, pdva_vec2 p, pdva_vec2 normal, double step,
+                         size_t n, float *out)
+{
+    double mid = 0.5 * (double)(n - 1);
+    for (size_t k = 0; k < n; k++) {
+        double u = ((double)k - mid) * step;
+        out[k] = pdva_image_sample(img, p.x + normal.x * u, p.y + normal.y * u);
+    }
+}
+
+void pdva_reference_diameter(const double *s, const double *d, size_t n, double *ref)
+{
+    bool *use = pdva_alloc_array(n ? n : 1, sizeof(bool));
+    if (!use) {
+        for (size_t i = 0; i < n; i++)
+            ref[i] = d[i];
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        use[i] = isfinite(d[i]);
+    double a = 0.0, b = 0.0;
+    for (int iter = 0; iter < 6; iter++) {
+        double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!use[i])
+                continue;
+            sw += 1.0;
+            sx += s[i];
+            sy += d[i];
+            sxx += s[i] * s[i];
+            sxy += s[i] * d[i];
+        }
+        if (sw < 2.0)
+            break;
+        double den = sw * sxx - sx * sx;
+        b = fabs(den) > 1e-12 ? (sw * sxy - sx * sy) / den : 0.0;
+        a = (sy - b * sx) / sw;
+        /* leave out what lies well below the line: the narrowing itself */
+        double spread = 0.0;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (use[i]) {
+                spread += fabs(d[i] - (a + b * s[i]));
+                k++;
+            }
+        spread = k ? 1.25 * spread / (double)k : 0.0;
+        bool changed = false;
+        for (size_t i = 0; i < n; i++) {
+            if (!isfinite(d[i]))
+                continue;
+            bool keep = d[i] > a + b * s[i] - fmax(2.0 * spread, 0.08 * (a + b * s[i]));
+            if (keep != use[i]) {
+                use[i] = keep;
+                changed = true;
+            }
+        }
+        if (!changed)
+            break;
+    }
+    for (size_t i = 0; i < n; i++)
+        ref[i] = a + b * s[i];
+    pdva_free(use);
+}
+
+void pdva_find_stenosis(const double *s, const double *d, const double *ref, size_t n,
+                        size_t from, size_t to, double min_pct, pdva_stenosis *out)
+{
+    memset(out, 0, sizeof *out);
+    if (to > n)
+        to = n;
+    double worst = 0.0;
+    size_t wi = 0;
+    for (size_t i = from; i < to; i++) {
+        if (!isfinite(d[i]) || !(ref[i] > 0.0))
+            continue;
+        /* a single low point is noise: take the larger of the point and its neighbours' mean */
+        double dl = i > from && isfinite(d[i - 1]) ? d[i - 1] : d[i];
+        double dr = i + 1 < to && isfinite(d[i + 1]) ? d[i + 1] : d[i];
+        double smooth = fmax(d[i], 0.5 * (dl + dr) - 0.15 * ref[i]);
+        double red = 1.0 - smooth / ref[i];
+        if (red > worst) {
+            worst = red;
+            wi = i;
+        }
+    }
+    if (100.0 * worst < min_pct)
+        return;
+    out->found = true;
+    out->index = wi;
+    out->minimal_lumen_diameter = d[wi];
+    out->reference_diameter = ref[wi];
+    out->diameter_stenosis_pct = 100.0 * (1.0 - d[wi] / ref[wi]);
+    if (out->diameter_stenosis_pct < 0.0)
+        out->diameter_stenosis_pct = 0.0;
+    /* length: where the reduction stays above half its maximum, interpolated */
+    double half = 0.5 * (1.0 - d[wi] / ref[wi]);
+    size_t a = wi, b = wi;
+    while (a > from && isfinite(d[a - 1]) && 1.0 - d[a - 1] / ref[a - 1] >= half)
+        a--;
+    while (b + 1 < to && isfinite(d[b + 1]) && 1.0 - d[b + 1] / ref[b + 1] >= half)
+        b++;
+    double sa = s[a], sb = s[b];
+    if (a > from && isfinite(d[a - 1])) {
+        double r0 = 1.0 - d[a - 1] / ref[a - 1], r1 = 1.0 - d[a] / ref[a];
+        if (r1 > r0)
+            sa = s[a - 1] + (half - r0) / (r1 - r0) * (s[a] - s[a - 1]);
+    }
+    if (b + 1 < to && isfinite(d[b + 1])) {
+        double r0 = 1.0 - d[b] / ref[b], r1 = 1.0 - d[b + 1] / ref[b + 1];
+        if (r0 > r1)
+            sb = s[b] + (r0 - half) / (r0 - r1) * (s[b + 1] - s[b]);
+    }
+    out->s_start = sa;
+    out->s_end = sb;
+    out->lesion_length = sb - sa;
+}

@@ -1,0 +1,57 @@
+/* series_analysis.h — the whole analysis of one angiographic run, from streamed frames to a
+ * pdva_series_result: subtraction, the body and which run it is, vessel segmentation (ITK
+ * vesselness through itk/pdva_itk.h), the measured network, its interpretation, the venosomes.
+ * Plain C on plain data: the caller supplies frames through a callback.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef PDVA_CORE_SERIES_ANALYSIS_H
+#define PDVA_CORE_SERIES_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/result.h"
+#include "pdva/pdva.h"
+
+/* Decode frame `index` into dst (dst_len values). Called in order 0, 1, 2, ..., possibly from
+ * another thread than pdva_analyze_series' caller (never from two at once). */
+typedef pdva_status (*pdva_frame_reader_fn)(void *user, uint32_t index, uint16_t *dst,
+                                            size_t dst_len, pdva_error **err);
+
+/* Progress in [0, 1] with the stage's name; return true to cancel. */
+typedef bool (*pdva_progress_cancel_fn)(void *user, double fraction, const char *stage);
+
+/* Optional views of intermediate images, for debugging tools and the preview maps. */
+typedef struct pdva_series_debug {
+    void (*image)(void *user, const char *name, const float *data, uint32_t width,
+                  uint32_t height);
+    void *user;
+} pdva_series_debug;
+
+typedef struct pdva_series_input {
+    uint32_t rows, columns, frames;
+    const double *frame_times_s;   /* borrowed; NULL when the timing is unknown */
+    double spacing_mm;             /* at the vessel plane */
+    bool spacing_known;
+    bool log_stored;               /* Pixel Intensity Relationship LOG */
+    uint32_t max_value;
+    const char *body_part;         /* Body Part Examined, or NULL */
+    pdva_frame_reader_fn read_frame;
+    void *read_user;
+    pdva_progress_cancel_fn progress; /* optional */
+    void *progress_user;
+    const int *wound_venosomes;    /* pdva_venosome values */
+    size_t n_wound;
+    unsigned threads;              /* 0: all cores */
+    const pdva_series_debug *debug;/* optional */
+} pdva_series_input;
+
+/* Analyze one run. A run that cannot be analyzed (too few frames, no contrast, unknown timing)
+ * returns PDVA_OK with res->status = PDVA_SERIES_NOT_APPLICABLE and a reason; errors reading
+ * frames return their status (res->status = PDVA_SERIES_ERROR with the reason). PDVA_ERR_CANCELLED
+ * when the progress callback asked to stop. res is filled in any case; free it with
+ * pdva_series_result_free(). */
+pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result *res,
+                                pdva_error **err);
+
+#endif /* PDVA_CORE_SERIES_ANALYSIS_H */
