@@ -11,12 +11,15 @@
 #include "core/dsa.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/error.h"
 
 #define QUARTER 4
+#define RECENT 3
 
 struct pdva_dsa {
     pdva_dsa_params p;
@@ -24,9 +27,15 @@ struct pdva_dsa {
     float *lut;             /* stored value -> log domain */
     double units_per_ln;
     pdva_image cur;         /* current frame, log domain, full resolution */
-    pdva_image prev;        /* the previous frame (a candidate last mask frame) */
+    /* the last frames before contrast was seen, kept until it is: when it comes, the first
+     * of them that already hold a trace of it are left out of the mask */
+    pdva_image recent[RECENT];
+    pdva_image q_recent[RECENT];
+    uint32_t recent_index[RECENT];
+    size_t n_recent;
     pdva_image mask_sum;    /* sum of the clean mask frames so far (up to index - 2) */
     uint32_t mask_count;
+    uint32_t mask_last;     /* index of the last frame in mask_sum */
     pdva_image mask;        /* final mask (log) */
     bool mask_ready;
     pdva_image q_first;     /* 1/4 scale of the first frame */
@@ -63,7 +72,10 @@ void pdva_dsa_destroy(pdva_dsa *d)
         return;
     pdva_free(d->lut);
     pdva_image_destroy(&d->cur);
-    pdva_image_destroy(&d->prev);
+    for (int i = 0; i < RECENT; i++) {
+        pdva_image_destroy(&d->recent[i]);
+        pdva_image_destroy(&d->q_recent[i]);
+    }
     pdva_image_destroy(&d->mask_sum);
     pdva_image_destroy(&d->mask);
     pdva_image_destroy(&d->q_first);
@@ -116,8 +128,8 @@ pdva_status pdva_dsa_create(const pdva_dsa_params *params, pdva_dsa **out, pdva_
         st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the subtraction buffers");
     if (st == PDVA_OK)
         st = pdva_image_create(&d->cur, w, h, err);
-    if (st == PDVA_OK)
-        st = pdva_image_create(&d->prev, w, h, err);
+    for (int i = 0; i < RECENT && st == PDVA_OK; i++)
+        st = pdva_image_create(&d->recent[i], w, h, err);
     if (st == PDVA_OK)
         st = pdva_image_create(&d->mask_sum, w, h, err);
     if (st == PDVA_OK)
@@ -227,13 +239,20 @@ static pdva_status estimate_noise(pdva_dsa *d, const pdva_image *img, float *scr
 }
 
 /* Counts of quarter-scale blocks darker / brighter than the first frame by `sigmas` noise. */
-static void contrast_counts(const pdva_dsa *d, double sigmas, size_t *darker, size_t *brighter)
+static void contrast_counts(const pdva_dsa *d, double sigmas, double sx, double sy,
+                            size_t *darker, size_t *brighter)
 {
-    size_t n = (size_t)d->q_first.width * d->q_first.height;
+    uint32_t w = d->q_first.width, h = d->q_first.height;
+    size_t n = (size_t)w * h;
     size_t dk = 0, br = 0;
+    bool shifted = fabs(sx) > 0.05 || fabs(sy) > 0.05;
     for (size_t i = 0; i < n; i++) {
         double thr = sigmas * d->q_noise.data[i];
-        double diff = d->q_first.data[i] - d->q_cur.data[i];
+        /* the frame as if it had not moved: sampled where the first frame's block went */
+        double cur = shifted ? pdva_image_sample(&d->q_cur, (double)(i % w) + 0.5 + sx / QUARTER,
+                                                 (double)(i / w) + 0.5 + sy / QUARTER)
+                             : d->q_cur.data[i];
+        double diff = d->q_first.data[i] - cur;
         if (diff > thr)
             dk++;
         else if (diff < -thr)
@@ -266,9 +285,16 @@ static bool looks_like_contrast(size_t darker, size_t brighter, size_t blocks)
     return darker > floor_count && darker > 3 * brighter + floor_count;
 }
 
-static pdva_status prepare_registration(pdva_dsa *d, pdva_error **err)
+/* Registration reference: half scale, smoothed, and its gradients. Called on the first frame
+ * (to see contrast arrive through motion) and again on the finished mask. */
+static pdva_status prepare_registration(pdva_dsa *d, const pdva_image *ref, pdva_error **err)
 {
-    pdva_status st = block_mean(&d->mask, 2, &d->h_mask, err);
+    pdva_image_destroy(&d->h_mask);
+    pdva_image_destroy(&d->h_gx);
+    pdva_image_destroy(&d->h_gy);
+    pdva_image_destroy(&d->h_cur);
+    pdva_image_destroy(&d->h_tmp);
+    pdva_status st = block_mean(ref, 2, &d->h_mask, err);
     if (st == PDVA_OK)
         st = pdva_image_create(&d->h_gx, d->h_mask.width, d->h_mask.height, err);
     if (st == PDVA_OK)
@@ -337,36 +363,99 @@ static void estimate_shift(pdva_dsa *d, uint32_t f, double *sx, double *sy)
     *sy = 2.0 * s0y;
 }
 
-static pdva_status finalize_mask(pdva_dsa *d, uint32_t first_contrast, bool prev_clean,
-                                 pdva_error **err)
+/* The mask: the frames before `first_contrast` (mask_sum holds those older than the recent
+ * ones). Prepares the registration against it. */
+static pdva_status finalize_mask(pdva_dsa *d, uint32_t first_contrast, pdva_error **err)
 {
     size_t npix = (size_t)d->cur.width * d->cur.height;
     pdva_status st = pdva_image_create(&d->mask, d->cur.width, d->cur.height, err);
     if (st != PDVA_OK)
         return st;
-    uint32_t n = d->mask_count;
-    for (size_t i = 0; i < npix; i++)
-        d->mask.data[i] = d->mask_sum.data[i] + (prev_clean ? d->prev.data[i] : 0.0f);
-    if (prev_clean)
+    uint32_t n = d->mask_count, last = d->mask_count ? d->mask_last : 0;
+    memcpy(d->mask.data, d->mask_sum.data, npix * sizeof(float));
+    for (size_t r = 0; r < d->n_recent; r++) {
+        if (d->recent_index[r] >= first_contrast)
+            continue;
+        const float *f = d->recent[r].data;
+        for (size_t i = 0; i < npix; i++)
+            d->mask.data[i] += f[i];
         n++;
+        last = d->recent_index[r];
+    }
     if (n == 0) {
         /* contrast from the very first frame: the mask is that frame */
-        memcpy(d->mask.data, d->prev.data, npix * sizeof(float));
+        memcpy(d->mask.data, d->recent[0].data, npix * sizeof(float));
         n = 1;
+        last = d->recent_index[0];
         d->mask_contrast_free = false;
     } else {
         d->mask_contrast_free = true;
     }
     for (size_t i = 0; i < npix; i++)
         d->mask.data[i] /= (float)n;
-    d->mask_frame = n - 1;
+    d->mask_frame = last;
+    d->mask_count = n;
     d->first_contrast = first_contrast;
     d->mask_ready = true;
     pdva_image_destroy(&d->mask_sum);
-    pdva_image_destroy(&d->prev);
     if (d->p.correct_motion)
-        return prepare_registration(d, err);
+        return prepare_registration(d, &d->mask, err);
     return PDVA_OK;
+}
+
+/* Keep the current frame among the recent ones; the oldest, when the ring is full, joins the
+ * mask sum for good. */
+static void remember_frame(pdva_dsa *d, uint32_t index)
+{
+    size_t npix = (size_t)d->cur.width * d->cur.height;
+    if (d->n_recent == RECENT) {
+        float *ms = d->mask_sum.data;
+        const float *old = d->recent[0].data;
+        for (size_t i = 0; i < npix; i++)
+            ms[i] += old[i];
+        d->mask_count++;
+        d->mask_last = d->recent_index[0];
+        pdva_image t = d->recent[0], q = d->q_recent[0];
+        for (size_t r = 1; r < RECENT; r++) {
+            d->recent[r - 1] = d->recent[r];
+            d->q_recent[r - 1] = d->q_recent[r];
+            d->recent_index[r - 1] = d->recent_index[r];
+        }
+        d->recent[RECENT - 1] = t;
+        d->q_recent[RECENT - 1] = q;
+        d->n_recent--;
+    }
+    size_t r = d->n_recent++;
+    memcpy(d->recent[r].data, d->cur.data, npix * sizeof(float));
+    pdva_image tq = d->q_recent[r];
+    d->q_recent[r] = d->q_cur;
+    d->q_cur = tq; /* reuse its buffer next time (or none yet) */
+    d->recent_index[r] = index;
+}
+
+/* Mean darkening of a remembered quarter-scale frame against the first one, over the blocks
+ * where contrast was seen, in units of its noise. */
+static double darkening_over(const pdva_dsa *d, const pdva_image *q, uint32_t index,
+                             const uint8_t *region, double *fraction_of, double reference)
+{
+    uint32_t w = d->q_first.width, h = d->q_first.height;
+    double sx = d->shift_x[index], sy = d->shift_y[index];
+    double sum = 0.0, var = 0.0;
+    size_t n = 0;
+    for (size_t i = 0; i < (size_t)w * h; i++) {
+        if (!region[i])
+            continue;
+        double cur = pdva_image_sample(q, (double)(i % w) + 0.5 + sx / QUARTER,
+                                       (double)(i / w) + 0.5 + sy / QUARTER);
+        sum += d->q_first.data[i] - cur;
+        var += (double)d->q_noise.data[i] * d->q_noise.data[i];
+        n++;
+    }
+    if (!n || !(var > 0.0))
+        return 0.0;
+    if (fraction_of)
+        *fraction_of = reference > 0.0 ? (sum / (double)n) / reference : 0.0;
+    return sum / sqrt(var);
 }
 
 /* 5x5 mean (edges clamped): rows into tmp, then columns into dst. */
@@ -490,60 +579,94 @@ pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pix
         return PDVA_OK; /* its cube plane stays 0, its weight in the AUC is lost */
     }
     float *cur = d->cur.data;
-    float sign = d->p.log_stored ? 1.0f : 1.0f;
     for (size_t i = 0; i < npix; i++)
-        cur[i] = sign * d->lut[pixels[i]];
+        cur[i] = d->lut[pixels[i]];
     pdva_status st = PDVA_OK;
     if (!d->mask_ready) {
         if (!d->q_first.data) {
             /* the first usable frame: reference for arrival, noise, first mask frame */
             st = block_mean(&d->cur, QUARTER, &d->q_first, err);
-            if (st != PDVA_OK)
-                return st;
-            st = estimate_noise(d, &d->cur, d->scratch, err);
+            if (st == PDVA_OK)
+                st = estimate_noise(d, &d->cur, d->scratch, err);
             if (st == PDVA_OK)
                 st = make_quarter_noise(d, err);
+            if (st == PDVA_OK && d->p.correct_motion)
+                st = prepare_registration(d, &d->cur, err);
+            if (st == PDVA_OK)
+                st = block_mean(&d->cur, QUARTER, &d->q_cur, err);
             if (st != PDVA_OK)
                 return st;
             double dsa_noise = d->noise_frame * sqrt(2.0);
             d->cube_scale = dsa_noise > 0.0 ? dsa_noise / 12.0 : 1e-4;
-            memcpy(d->prev.data, cur, npix * sizeof(float));
+            remember_frame(d, index);
             return PDVA_OK;
         }
         st = block_mean(&d->cur, QUARTER, &d->q_cur, err);
         if (st != PDVA_OK)
             return st;
         size_t blocks = (size_t)d->q_first.width * d->q_first.height;
+        /* motion against the first frame, so that edges moving are not taken for contrast */
+        double sx = 0.0, sy = 0.0;
+        if (d->p.correct_motion && d->h_mask.data)
+            estimate_shift(d, index, &sx, &sy);
+        d->shift_x[index] = sx;
+        d->shift_y[index] = sy;
         size_t darker, brighter;
-        contrast_counts(d, 6.0, &darker, &brighter);
+        contrast_counts(d, 6.0, sx, sy, &darker, &brighter);
+        if (getenv("PDVA_DEBUG_MASK"))
+            fprintf(stderr, "mask: frame %u darker %zu brighter %zu blocks %zu\n", index, darker,
+                    brighter, blocks);
         if (!looks_like_contrast(darker, brighter, blocks)) {
-            /* still contrast-free: the previous frame joins the mask */
-            float *ms = d->mask_sum.data, *pv = d->prev.data;
-            for (size_t i = 0; i < npix; i++)
-                ms[i] += pv[i];
-            d->mask_count++;
-            memcpy(pv, cur, npix * sizeof(float));
+            remember_frame(d, index);
             return PDVA_OK;
         }
         d->contrast_found = true;
-        /* was there a trace of it one frame earlier? then that frame stays out of the mask */
-        bool prev_clean = true;
-        if (index >= 2) {
-            pdva_image keep = d->q_cur;
-            d->q_cur.data = NULL;
-            st = block_mean(&d->prev, QUARTER, &d->q_cur, err);
-            if (st != PDVA_OK) {
-                pdva_image_destroy(&keep);
-                return st;
+        /* Where it is now, was it already, faintly, in the frames just before? The mean over
+         * that region sees far less than the 6 sigma of single blocks. */
+        uint8_t *region = pdva_calloc_array(blocks, 1);
+        if (!region)
+            return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the mask");
+        uint32_t w = d->q_first.width;
+        double now_sum = 0.0;
+        size_t now_n = 0;
+        for (size_t i = 0; i < blocks; i++) {
+            double c = pdva_image_sample(&d->q_cur, (double)(i % w) + 0.5 + sx / QUARTER,
+                                         (double)(i / w) + 0.5 + sy / QUARTER);
+            if (d->q_first.data[i] - c > 6.0 * d->q_noise.data[i]) {
+                region[i] = 1;
+                now_sum += d->q_first.data[i] - c;
+                now_n++;
             }
-            contrast_counts(d, 4.0, &darker, &brighter);
-            prev_clean = !looks_like_contrast(darker, brighter, blocks);
-            pdva_image_destroy(&d->q_cur);
-            d->q_cur = keep;
         }
-        st = finalize_mask(d, prev_clean ? index : index - 1, prev_clean, err);
+        double now_mean = now_n ? now_sum / (double)now_n : 0.0;
+        uint32_t first = index;
+        for (size_t r = 0; r < d->n_recent; r++) {
+            if (d->recent_index[r] == 0)
+                continue; /* the reference itself */
+            double frac = 0.0;
+            double z = darkening_over(d, &d->q_recent[r], d->recent_index[r], region, &frac,
+                                      now_mean);
+            if (getenv("PDVA_DEBUG_MASK"))
+                fprintf(stderr, "mask: look back at frame %u: %.1f sigma, %.3f of now\n",
+                        d->recent_index[r], z, frac);
+            if (z > 4.0 && frac > 0.03) {
+                first = d->recent_index[r];
+                break;
+            }
+        }
+        pdva_free(region);
+        st = finalize_mask(d, first, err);
         if (st != PDVA_OK)
             return st;
+        /* the recent frames that already held contrast are part of the curves */
+        pdva_image keep = d->cur;
+        for (size_t r = 0; r < d->n_recent; r++) {
+            if (d->recent_index[r] < first)
+                continue;
+            d->cur = d->recent[r];
+            subtract_frame(d, d->recent_index[r]);
+        }
+        d->cur = keep;
     }
     subtract_frame(d, index);
     return PDVA_OK;
@@ -555,7 +678,7 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
         return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "no subtraction");
     if (!d->mask_ready && d->q_first.data) {
         /* contrast never came: the mask is everything, the subtraction is empty */
-        pdva_status st = finalize_mask(d, d->p.frames, true, err);
+        pdva_status st = finalize_mask(d, d->p.frames, err);
         if (st != PDVA_OK)
             return st;
         d->contrast_found = false;

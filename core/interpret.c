@@ -221,6 +221,75 @@ static double path_s_at_segment(const pdva_path *P, size_t k)
     return P->n ? P->pt[P->n - 1].s_mm : 0.0;
 }
 
+/* The AV connection on the trunk: the skeleton's branch point at node nodes[av_k] lies where
+ * the lumens of the conduit and of the artery going on have separated, downstream of where the
+ * donor artery ends. Walking back up the trunk, the merged lumens measure wider than the donor
+ * alone; the connection is where the trunk narrows back to the donor's own calibre. */
+static pdva_vec2 av_branch_point(const interp *I, const pdva_path *P, size_t av_k)
+{
+    int v = P->nodes[av_k];
+    double s_node = path_s_at_segment(P, av_k);
+    double d_donor = pdva_path_median_d(P, s_node - 30.0, s_node - 6.0);
+    size_t i_node = pdva_path_index_at(P, s_node);
+    if (!isfinite(d_donor))
+        return node_at(I, v)->p;
+    /* from the node back up, the first point at the donor's calibre */
+    for (size_t i = i_node; i > 0; i--) {
+        const pdva_path_point *q = &P->pt[i];
+        if (s_node - q->s_mm > 12.0)
+            break;
+        if (isfinite(q->d) && q->d <= 1.15 * d_donor) {
+            if (i_node - i >= 2)
+                return q->p;
+            break;
+        }
+    }
+    /* the lumens never looked merged (a thin artery goes on beside the conduit): where the axis
+     * of that artery, taken where it runs on its own and extended back, meets the trunk */
+    int side = -1;
+    int at[MAX_AT];
+    size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
+    for (size_t j = 0; j < n; j++)
+        if (!I->on_main[at[j]] && (side < 0 || seg_radius(I, at[j]) > seg_radius(I, side)))
+            side = at[j];
+    if (side < 0)
+        return P->pt[i_node].p;
+    const pdva_segment *sg = &I->net->seg[side];
+    bool from_a = sg->a == v;
+    pdva_vec2 near_pt = pdva_v2(0, 0), far_pt = pdva_v2(0, 0);
+    bool have_near = false, have_far = false;
+    for (size_t j = 0; j < sg->n; j++) {
+        size_t i = from_a ? j : sg->n - 1 - j;
+        double s_from_node = (from_a ? sg->pt[i].s_px : sg->length_px - sg->pt[i].s_px) * I->mmpp;
+        if (!have_near && s_from_node >= 4.0) {
+            near_pt = sg->pt[i].p;
+            have_near = true;
+        }
+        if (!have_far && s_from_node >= 10.0) {
+            far_pt = sg->pt[i].p;
+            have_far = true;
+        }
+    }
+    if (!have_near || !have_far)
+        return P->pt[i_node].p;
+    pdva_vec2 dir = pdva_v2_unit(pdva_v2_sub(near_pt, far_pt));
+    size_t best = i_node;
+    double best_d = INFINITY;
+    for (size_t i = 0; i < P->n; i++) {
+        if (fabs(P->pt[i].s_mm - s_node) > 15.0)
+            continue;
+        pdva_vec2 w = pdva_v2_sub(P->pt[i].p, near_pt);
+        if (pdva_v2_dot(w, dir) < 0.0)
+            continue; /* behind the branch's start: not on the way back */
+        double perp = fabs(pdva_v2_cross(dir, w));
+        if (perp < best_d) {
+            best_d = perp;
+            best = i;
+        }
+    }
+    return P->pt[best].p;
+}
+
 /* ---- the inflow --------------------------------------------------------------------------- */
 
 /* The segment and node where the contrast enters: an end on the top edge, wide and early. */
@@ -596,6 +665,36 @@ static double window_slope_arrival(const pdva_path *P, double s0, double s1)
     return slope > 0.0 ? slope : 0.0;
 }
 
+/* Add (or strengthen) a valve finding at path point i. */
+static void add_valve(interp *I, const pdva_path *P, size_t i, double red, double delay,
+                      double conf)
+{
+    const pdva_path_point *p = &P->pt[i];
+    for (size_t k = 0; k < I->n_findings; k++) {
+        pdva_finding_result *f = &I->findings[k];
+        if (f->type != PDVA_FINDING_RESIDUAL_VALVE || pdva_v2_dist(f->point, p->p) * I->mmpp > 6.0)
+            continue;
+        if (conf > f->confidence) {
+            f->point = p->p;
+            f->stenosis_pct = 100.0 * red;
+            f->transit_delay_s = delay;
+            f->confidence = conf;
+            f->vessel = vessel_of(I, P, i);
+        }
+        return;
+    }
+    pdva_finding_result *f = new_finding(I, PDVA_FINDING_RESIDUAL_VALVE, p->p, conf);
+    if (!f)
+        return;
+    f->vessel = vessel_of(I, P, i);
+    f->stenosis_pct = 100.0 * red;
+    f->transit_delay_s = delay;
+}
+
+/* Residual competent valves along a path of arterialized veins: a focal narrowing of the lumen
+ * with the contrast held up beyond it (its arrival jumps by more than transit over a few
+ * millimetres can explain) and/or the valve sinus bulging upstream. The hold-up is the most
+ * specific sign: transit over 5 mm of vein takes a few hundredths of a second. */
 static void scan_valves(interp *I, const pdva_path *P)
 {
     double s_end = P->n ? P->pt[P->n - 1].s_mm : 0.0;
@@ -606,98 +705,76 @@ static void scan_valves(interp *I, const pdva_path *P)
                     P->pt[i].p.x, P->pt[i].p.y, P->pt[i].d, P->pt[i].arrival_s,
                     P->pt[i].near_junction);
     }
-    for (size_t i = 2; i + 2 < P->n; i++) {
+    for (size_t i = 1; i + 1 < P->n; i++) {
         const pdva_path_point *p = &P->pt[i];
         double s = p->s_mm;
-        if (!isfinite(p->d) || p->near_junction || s < 6.0 || s > s_end - 5.0)
+        if (!isfinite(p->d) || s < 5.0 || s > s_end - 4.0)
             continue;
-        /* a local minimum of the diameter */
+        /* the narrowest point around here (valve necks are ~2 mm long) */
         bool minimum = true;
-        for (long k = -2; k <= 2; k++) {
-            const pdva_path_point *q = &P->pt[(size_t)((long)i + k)];
-            if (k != 0 && isfinite(q->d) && q->d < p->d)
+        for (size_t k = 0; k < P->n && minimum; k++) {
+            const pdva_path_point *q = &P->pt[k];
+            if (k != i && fabs(q->s_mm - s) <= 1.5 && isfinite(q->d) && q->d < p->d)
                 minimum = false;
         }
         if (!minimum)
             continue;
-        double up = pdva_path_median_d(P, s - 18.0, s - 10.0);
+        /* branch points right at the narrowing spoil both its profile and its curves */
+        bool clear = true;
+        for (size_t k = 0; k < P->n && clear; k++)
+            if (P->pt[k].near_junction && fabs(P->pt[k].s_mm - s) < 1.2)
+                clear = false;
+        if (!clear)
+            continue;
+        double up = pdva_path_median_d(P, s - 18.0, s - 9.0);
         double down = pdva_path_median_d(P, s + 4.0, s + 14.0);
         if (!isfinite(up))
             up = down;
         if (!isfinite(down))
             down = up;
-        if (!isfinite(up) || !isfinite(down))
-            continue;
-        /* the same vein on both sides, not a crossing or a change of vessel */
-        if (fabs(up - down) > 0.35 * fmax(up, down))
-            continue;
-        /* away from branch points, where profiles and curves mix vessels */
-        bool clear = true;
-        for (size_t k = 0; k < P->n && clear; k++)
-            if (P->pt[k].near_junction && P->pt[k].s_mm > s - 8.0 && P->pt[k].s_mm < s + 6.0)
-                clear = false;
-        if (!clear)
-            continue;
+        if (!isfinite(up) || !isfinite(down) || fabs(up - down) > 0.4 * fmax(up, down))
+            continue; /* not the same vein on both sides (a crossing, a change of vessel) */
         double ref = 0.5 * (up + down);
         double red = 1.0 - p->d / ref;
-        /* a focal narrowing recovers downstream; a calibre step does not. Veins under 1.8 mm
-         * are venosome branches, not where valves are looked for (and too noisy to tell). */
-        if (p->d > 0.82 * down || red < 0.22 || ref < 1.8)
+        /* veins under 1.8 mm are venosome branches, too thin to tell a valve from noise */
+        if (ref < 1.8 || red < 0.15 || p->d > 0.85 * down)
             continue;
-        /* a real narrowing spans more than one point */
-        int narrow_points = 0;
-        for (long k = -3; k <= 3; k++) {
-            long j = (long)i + k;
-            if (j >= 0 && j < (long)P->n && isfinite(P->pt[j].d) &&
-                1.0 - P->pt[j].d / ref >= 0.5 * red)
-                narrow_points++;
+        /* the vein goes on, clearly visible, well beyond: not the end of a vessel fading into
+         * the blush of its territory */
+        size_t beyond = 0, visible = 0;
+        for (size_t k = i + 1; k < P->n && P->pt[k].s_mm <= s + 12.0; k++) {
+            if (P->pt[k].s_mm < s + 3.0)
+                continue;
+            beyond++;
+            visible += isfinite(P->pt[k].d) && P->pt[k].cnr >= 6.0;
         }
-        if (narrow_points < 2)
+        if (s_end - s < 10.0 || beyond == 0 || visible * 4 < beyond * 3)
             continue;
+        /* contrast held up: arrival jumps across the narrowing more than transit explains */
+        double a_up = pdva_path_median_arrival(P, s - 9.0, s - 2.0);
+        double a_down = pdva_path_median_arrival(P, s + 2.0, s + 9.0);
+        double slope = window_slope_arrival(P, s - 40.0, s - 9.0);
+        double delay = NAN;
+        if (isfinite(a_up) && isfinite(a_down))
+            delay = a_down - a_up - (isfinite(slope) ? fmin(slope, 0.05) * 11.0 : 0.0);
         double bulge = 0.0;
         for (size_t k = 0; k < P->n; k++) {
             const pdva_path_point *q = &P->pt[k];
             if (q->s_mm >= s - 10.0 && q->s_mm <= s - 2.5 && isfinite(q->d) && !q->near_junction)
                 bulge = fmax(bulge, q->d / ref - 1.0);
         }
-        /* contrast held up: arrival jumps across the narrowing more than transit explains */
-        double a_up = pdva_path_median_arrival(P, s - 12.0, s - 3.0);
-        double a_down = pdva_path_median_arrival(P, s + 3.0, s + 12.0);
-        double slope = window_slope_arrival(P, s - 40.0, s - 8.0);
-        double delay = NAN;
-        if (isfinite(a_up) && isfinite(a_down))
-            delay = a_down - a_up - (isfinite(slope) ? slope * 15.0 : 0.0);
-        bool held = isfinite(delay) && delay > 0.15;
-        bool bulged = bulge > 0.08;
-        /* a competent valve: narrowing with the sinus bulging upstream and/or the contrast held
-         * up downstream; a narrowing alone is not enough to call it a valve */
-        if (!(held || bulged) || (red < 0.3 && !(held && bulged)))
+        bool held = isfinite(delay) && delay >= 0.2;
+        bool bulged = bulge >= 0.08;
+        if (getenv("PDVA_DEBUG_VALVE"))
+            fprintf(stderr, "candidate (%.1f,%.1f) s %.1f d %.2f up %.2f down %.2f red %.2f bulge %.2f "
+                            "delay %.2f\n", p->p.x, p->p.y, s, p->d, up, down, red, bulge, delay);
+        /* the hold-up is required: a narrowing or a bulge alone is as often noise, overlap or
+         * a normal change of calibre */
+        bool valve = held && (red >= 0.2 || (bulged && red >= 0.15));
+        if (!valve)
             continue;
-        /* one valve per few millimetres: keep the stronger */
-        double conf = fmin(1.0, 0.35 + red + (held ? 0.2 : 0.0) + (bulged ? 0.1 : 0.0));
-        bool merged = false;
-        for (size_t k = 0; k < I->n_findings; k++) {
-            pdva_finding_result *f = &I->findings[k];
-            if (f->type != PDVA_FINDING_RESIDUAL_VALVE ||
-                pdva_v2_dist(f->point, p->p) * I->mmpp > 6.0)
-                continue;
-            merged = true;
-            if (red * 100.0 > f->stenosis_pct) {
-                f->point = p->p;
-                f->stenosis_pct = 100.0 * red;
-                f->transit_delay_s = isfinite(delay) ? fmax(0.0, delay) : NAN;
-                f->confidence = conf;
-                f->vessel = vessel_of(I, P, i);
-            }
-        }
-        if (merged)
-            continue;
-        pdva_finding_result *f = new_finding(I, PDVA_FINDING_RESIDUAL_VALVE, p->p, conf);
-        if (!f)
-            return;
-        f->vessel = vessel_of(I, P, i);
-        f->stenosis_pct = 100.0 * red;
-        f->transit_delay_s = isfinite(delay) ? fmax(0.0, delay) : NAN;
+        double conf = fmin(1.0, 0.3 + fmin(red, 0.6) + (held ? 0.25 : 0.0) + (bulged ? 0.1 : 0.0));
+        add_valve(I, P, i, fmin(red, 0.95), isfinite(delay) ? fmax(0.0, delay) : NAN, conf);
     }
 }
 
@@ -823,7 +900,33 @@ static void collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
         share = NAN;
     if (isfinite(share))
         share = fmin(1.0, fmax(0.0, share));
-    pdva_finding_result *f = new_finding(I, PDVA_FINDING_COLLATERAL, node_at(I, v)->p, 0.8);
+    /* the branch point on the conduit: the conduit segment arriving at v is the parent */
+    int parent = -1;
+    {
+        int at[MAX_AT];
+        size_t k = pdva_network_segments_at(I->net, v, at, MAX_AT);
+        for (size_t j = 0; j < k; j++)
+            if (I->on_main[at[j]] && I->net->seg[at[j]].b == v)
+                parent = at[j];
+        if (parent < 0)
+            for (size_t j = 0; j < k; j++)
+                if (I->on_main[at[j]])
+                    parent = at[j];
+    }
+    /* on the conduit's axis: the skeleton's branch point leans toward the collateral */
+    pdva_vec2 bp = node_at(I, v)->p;
+    if (parent >= 0) {
+        const pdva_segment *ps = &I->net->seg[parent];
+        double best = INFINITY;
+        for (size_t i = 0; i < ps->n; i++) {
+            double dist = pdva_v2_dist(ps->pt[i].p, node_at(I, v)->p);
+            if (dist < best) {
+                best = dist;
+                bp = ps->pt[i].p;
+            }
+        }
+    }
+    pdva_finding_result *f = new_finding(I, PDVA_FINDING_COLLATERAL, bp, 0.8);
     if (!f) {
         pdva_path_free(&P);
         return;
@@ -913,7 +1016,16 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
     if (av_k > 0 && best >= 1.12) {
         s_av = path_s_at_segment(&P, av_k);
         res->has_av_connection = true;
-        res->av_connection = node_at(I, P.nodes[av_k])->p;
+        /* the branch point: the donor's axis against the axis of what leaves it beside the
+         * conduit (the artery going on), else the conduit's */
+        int v = P.nodes[av_k], side = -1;
+        int at[MAX_AT];
+        size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
+        for (size_t j = 0; j < n; j++)
+            if (!I->on_main[at[j]] && (side < 0 || seg_radius(I, at[j]) > seg_radius(I, side)))
+                side = at[j];
+        (void)side;
+        res->av_connection = av_branch_point(I, &P, av_k);
         res->av_confidence = fmin(1.0, 0.4 + (best - 1.0) * 1.5);
     }
     if (isfinite(s_av)) {
@@ -938,13 +1050,19 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
     if (isfinite(s_av)) {
         double s_donor0 = path_s_at_segment(&P, av_k - 1);
         double d_donor = pdva_path_median_d(&P, s_donor0 + 2.0, s_av - 2.0);
-        double s_ramp = s_av;
-        for (size_t i = 0; i < P.n; i++)
-            if (P.pt[i].s_mm > s_av + 3.0 && isfinite(P.pt[i].d) && isfinite(d_donor) &&
-                pdva_path_median_d(&P, P.pt[i].s_mm, P.pt[i].s_mm + 4.0) > 1.22 * d_donor) {
-                s_ramp = P.pt[i].s_mm;
-                break;
-            }
+        /* where the crossing widens into the stented vein: half way from the donor's calibre
+         * to the conduit's (a crossing is rarely longer than ~2 cm) */
+        double d_cond = pdva_path_median_d(&P, s_av + 30.0, s_av + 90.0);
+        double s_ramp = s_av + 20.0;
+        if (isfinite(d_donor) && isfinite(d_cond) && d_cond > 1.08 * d_donor) {
+            double mid = 0.5 * (d_donor + d_cond);
+            for (size_t i = 0; i < P.n; i++)
+                if (P.pt[i].s_mm > s_av + 3.0 && P.pt[i].s_mm < s_av + 35.0 &&
+                    pdva_path_median_d(&P, P.pt[i].s_mm, P.pt[i].s_mm + 4.0) > mid) {
+                    s_ramp = P.pt[i].s_mm;
+                    break;
+                }
+        }
         pdva_stenosis sten;
         size_t pi = 0;
         if (path_stenosis(&P, s_donor0 + 1.0, s_ramp - 1.0, PDVA_MIN_STENOSIS_PCT, &sten, &pi))
@@ -1004,6 +1122,24 @@ static pdva_status interpret_foot(interp *I, int in_seg, int in_node, pdva_error
     memset(&C, 0, sizeof C);
     int split = -1;
     stop_kind stop = walk_trunk(I, in_seg, in_node, &C, true, &split);
+    if (getenv("PDVA_DEBUG_WALK")) {
+        fprintf(stderr, "foot walk: %zu segments, stop %d, split %d\n", C.n_segs, (int)stop, split);
+        for (size_t k = 0; k < C.n_segs; k++) {
+            const pdva_segment *sg = &I->net->seg[C.segs[k]];
+            fprintf(stderr, "  seg %d (%.0f,%.0f)->(%.0f,%.0f) r %.2f from node %d\n", C.segs[k],
+                    sg->pt[0].p.x, sg->pt[0].p.y, sg->pt[sg->n - 1].p.x, sg->pt[sg->n - 1].p.y,
+                    sg->median_r_px, C.nodes[k]);
+        }
+        int end = pdva_path_end_node(&C);
+        int at[MAX_AT];
+        size_t k = pdva_network_segments_at(I->net, end, at, MAX_AT);
+        fprintf(stderr, "  end node %d degree %d at (%.0f,%.0f):", end, node_at(I, end)->degree,
+                node_at(I, end)->p.x, node_at(I, end)->p.y);
+        for (size_t j = 0; j < k; j++)
+            fprintf(stderr, " seg %d r %.2f maxu %.2f;", at[j], seg_radius(I, at[j]),
+                    I->in->have_foot_frame ? subtree_max_u(I, at[j], end, I->on_main) : -1.0);
+        fprintf(stderr, "\n");
+    }
     pdva_status st = pdva_path_flatten(&C, I->net, I->mmpp, err);
     if (st != PDVA_OK) {
         pdva_path_free(&C);
@@ -1136,6 +1272,22 @@ pdva_status pdva_interpret(const pdva_interpret_input *in, pdva_series_result *r
     res->conduit_velocity_mm_s = NAN;
     pdva_status st = PDVA_OK;
     int in_seg = -1, in_node = -1;
+    {
+        const char *probe = getenv("PDVA_PROBE_GRAPH");
+        double px, py;
+        if (probe && sscanf(probe, "%lf,%lf", &px, &py) == 2 && in->run == PDVA_RUN_FOOT)
+            for (size_t si = 0; si < in->net->n_seg; si++) {
+                const pdva_segment *sg = &in->net->seg[si];
+                for (size_t i = 0; i < sg->n; i++)
+                    if (hypot(sg->pt[i].p.x - px, sg->pt[i].p.y - py) < 15.0) {
+                        fprintf(stderr, "graph seg %zu: nodes %d(deg %d) -> %d(deg %d), %zu pts, (%.0f,%.0f)->(%.0f,%.0f) len %.1f r %.2f\n",
+                                si, sg->a, in->net->graph.nodes[sg->a].degree, sg->b,
+                                in->net->graph.nodes[sg->b].degree, sg->n, sg->pt[0].p.x, sg->pt[0].p.y,
+                                sg->pt[sg->n - 1].p.x, sg->pt[sg->n - 1].p.y, sg->length_px, sg->median_r_px);
+                        break;
+                    }
+            }
+    }
     if (in->net->n_seg > 0 && find_inflow(&I, &in_seg, &in_node)) {
         orient_with_flow(&I, in_node);
         inflow_curve(&I, in_seg, in_node);

@@ -293,6 +293,12 @@ static void finish_radii(pdva_network *net, double sigma, double *scratch)
         for (size_t i = 0; i < s->n; i++)
             r[i] = s->pt[i].near_junction ? NAN : s->pt[i].r_px;
         s->median_r_px = median_finite(r, s->n, r + s->n);
+        if (!isfinite(s->median_r_px)) {
+            /* a short segment between two branch points: its junction points are all it has */
+            for (size_t i = 0; i < s->n; i++)
+                r[i] = s->pt[i].r_px;
+            s->median_r_px = median_finite(r, s->n, r + s->n);
+        }
     }
 }
 

@@ -67,6 +67,7 @@ pdva_status pdva_path_flatten(pdva_path *path, const pdva_network *net, double m
             pp->arrival_s = q->arrival_s;
             pp->mean_s = q->mean_s;
             pp->peak = q->peak;
+            pp->cnr = q->cnr;
             pp->near_junction = q->near_junction;
         }
     }

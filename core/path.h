@@ -19,6 +19,7 @@ typedef struct pdva_path_point {
     double s_mm;          /* arclength along the path (mm, or nominal mm when unknown) */
     double d;             /* diameter, mm (nominal mm when the spacing is unknown); NAN */
     double arrival_s, mean_s, peak;
+    double cnr;           /* contrast to noise of the lumen's profile */
     bool near_junction;
 } pdva_path_point;
 

@@ -481,6 +481,12 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
     if (st != PDVA_OK)
         goto done;
     show(in, "vesselness", vesselness, in->columns, in->rows);
+    /* a hole in a vessel's mask (noise, a valve's sinus) would thin into a loop */
+    if (pdva_fill_small_holes(mask, in->rows, in->columns,
+                              (size_t)(4.0 / (mmpp * mmpp)) + 16) != 0) {
+        st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the vessel mask");
+        goto done;
+    }
     pdva_skeletonize(mask, in->rows, in->columns, work);
     st = pdva_vessel_graph_build(mask, in->rows, in->columns, &graph, err);
     if (st != PDVA_OK)

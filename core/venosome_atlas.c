@@ -120,7 +120,7 @@ size_t pdva_venosome_atlas_cell(pdva_venosome v, pdva_vec2 *out)
 
 int pdva_venosome_at(double u, double v)
 {
-    pdva_vec2 cell[8];
+    pdva_vec2 cell[8] = {{0, 0}};
     for (int i = 0; i < PDVA_VENOSOME_COUNT; i++) {
         size_t n = pdva_venosome_atlas_cell((pdva_venosome)i, cell);
         if (pdva_polygon_contains(cell, n, pdva_v2(u, v)))
@@ -133,7 +133,7 @@ size_t pdva_venosome_polygon(const pdva_foot_frame *frame, pdva_venosome v,
                              const pdva_vec2 *outline, size_t n_outline, pdva_vec2 *out,
                              size_t max_out)
 {
-    pdva_vec2 cell[8], img[8];
+    pdva_vec2 cell[8] = {{0, 0}}, img[8];
     size_t n = pdva_venosome_atlas_cell(v, cell);
     if (n == 0)
         return 0;

@@ -497,3 +497,53 @@ size_t pdva_vessel_graph_bridge(pdva_vessel_graph *g, double max_gap_px, double 
     recount_degrees(g);
     return added;
 }
+
+int pdva_fill_small_holes(uint8_t *mask, uint32_t rows, uint32_t cols, size_t max_area)
+{
+    size_t npix = (size_t)rows * cols;
+    uint8_t *seen = pdva_calloc_array(npix, 1);
+    uint32_t *stack = pdva_alloc_array(npix, sizeof(uint32_t));
+    uint32_t *comp = pdva_alloc_array(max_area + 1, sizeof(uint32_t));
+    if (!seen || !stack || !comp) {
+        pdva_free(seen);
+        pdva_free(stack);
+        pdva_free(comp);
+        return -1;
+    }
+    for (size_t i = 0; i < npix; i++) {
+        if (mask[i] || seen[i])
+            continue;
+        /* one background component: flood it, remember its pixels while it is small */
+        size_t top = 0, size = 0;
+        bool border = false;
+        stack[top++] = (uint32_t)i;
+        seen[i] = 1;
+        while (top) {
+            uint32_t q = stack[--top];
+            if (size < max_area + 1)
+                comp[size] = q;
+            size++;
+            uint32_t y = q / cols, x = q % cols;
+            if (x == 0 || y == 0 || x + 1 == cols || y + 1 == rows)
+                border = true;
+            const long ny[4] = {(long)y - 1, (long)y + 1, (long)y, (long)y};
+            const long nx[4] = {(long)x, (long)x, (long)x - 1, (long)x + 1};
+            for (int k = 0; k < 4; k++) {
+                if (ny[k] < 0 || nx[k] < 0 || ny[k] >= (long)rows || nx[k] >= (long)cols)
+                    continue;
+                size_t j = (size_t)ny[k] * cols + (size_t)nx[k];
+                if (!mask[j] && !seen[j]) {
+                    seen[j] = 1;
+                    stack[top++] = (uint32_t)j;
+                }
+            }
+        }
+        if (!border && size <= max_area)
+            for (size_t k = 0; k < size; k++)
+                mask[comp[k]] = 1;
+    }
+    pdva_free(seen);
+    pdva_free(stack);
+    pdva_free(comp);
+    return 0;
+}

@@ -37,6 +37,11 @@ typedef struct pdva_vessel_graph {
  * (Zhang-Suen, then removal of staircase corners). `work` holds rows * cols bytes. */
 void pdva_skeletonize(uint8_t *mask, uint32_t rows, uint32_t cols, uint8_t *work);
 
+/* Fill the holes of a binary mask smaller than max_area pixels (background components that do
+ * not touch the image border): a hole in a vessel's mask would thin into a loop. Returns 0, or -1
+ * when out of memory. */
+int pdva_fill_small_holes(uint8_t *mask, uint32_t rows, uint32_t cols, size_t max_area);
+
 /* Build the graph of a skeleton. Points are pixel centres. */
 pdva_status pdva_vessel_graph_build(const uint8_t *skeleton, uint32_t rows, uint32_t cols,
                                     pdva_vessel_graph *g, pdva_error **err);

@@ -172,7 +172,7 @@ static void debug_image(void *user, const char *name, const float *data, uint32_
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s SCENARIO SEED [SIZE] [OUTDIR]\n", argv[0]);
+        fprintf(stderr, "usage: %s SCENARIO SEED [SIZE] [OUTDIR] [ROLE]\n", argv[0]);
         return 2;
     }
     ph_options o;
@@ -183,7 +183,8 @@ int main(int argc, char **argv)
     mkdir(outdir, 0755);
     ph_study st;
     char err[256];
-    if (ph_study_build(&st, argv[1], strtoull(argv[2], NULL, 10), 0, &o, err, sizeof err)) {
+    int role = argc > 5 ? atoi(argv[5]) : 0;
+    if (ph_study_build(&st, argv[1], strtoull(argv[2], NULL, 10), role, &o, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }

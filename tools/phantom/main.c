@@ -43,9 +43,25 @@ static void usage(FILE *out)
     fprintf(out, "\n");
 }
 
+/* mkdir -p */
 static int make_dir(const char *path)
 {
-    if (mkdir(path, 0755) == 0 || errno == EEXIST)
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        fprintf(stderr, "pdva-phantom: path too long: %s\n", path);
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "pdva-phantom: cannot create %s: %s\n", buf, strerror(errno));
+            return -1;
+        }
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) == 0 || errno == EEXIST)
         return 0;
     fprintf(stderr, "pdva-phantom: cannot create %s: %s\n", path, strerror(errno));
     return -1;
@@ -140,8 +156,24 @@ static int generate_run(const ph_study *st, size_t index, int role, const char *
     pdva_xa_series_desc desc;
     uint32_t mask_frames[4];
     fill_desc(&desc, st, run, pixels, mask_frames);
+    /* lossy JPEG baseline carries 8 bits: what such archives keep of a 12-bit run */
+    uint16_t *eight = NULL;
+    if (st->encoding == PDVA_ENCODING_XA_JPEG_BASELINE) {
+        eight = pdva_alloc_array(npix * run->frames, sizeof(uint16_t));
+        if (!eight) {
+            pdva_free(pixels);
+            fprintf(stderr, "pdva-phantom: out of memory for the 8-bit copy\n");
+            return -1;
+        }
+        for (size_t i = 0; i < npix * run->frames; i++)
+            eight[i] = (uint16_t)(pixels[i] >> 4);
+        desc.pixels = eight;
+        desc.bits_stored = 8;
+    }
     pdva_error *err = NULL;
-    if (pdva_dicom_write_xa_series(&desc, dir, "run", &err) != PDVA_OK) {
+    pdva_status wst = pdva_dicom_write_xa_series(&desc, dir, "run", &err);
+    pdva_free(eight);
+    if (wst != PDVA_OK) {
         fprintf(stderr, "pdva-phantom: writing %s failed: %s\n", dir, pdva_error_message(err));
         pdva_error_destroy(err);
         pdva_free(pixels);
@@ -189,7 +221,7 @@ static json_t *generate_study(const char *scenario, uint64_t seed, int role, con
             break;
     if (done == st.n_runs) {
         truth = ph_truth_build(&st, conc, rt, baseline, PDVA_VERSION_STRING);
-        const char *base_report = st.followup.is_control ? "../baseline/report.json" : NULL;
+        const char *base_report = st.followup.is_control ? PH_BASELINE_REPORT_PATH : NULL;
         json_t *ctx = ph_context_build(&st, base_report);
         if (!truth || !ctx || write_json(truth, study_dir, "truth.json") != 0 ||
             write_json(ctx, study_dir, "context.json") != 0) {

@@ -120,7 +120,7 @@ typedef struct pathology_plan {
     int n_leg_collaterals, n_foot_collaterals;
     int foot_collateral_target[3];
     double collateral_fraction[4];
-    bool conduit_stenosis, conduit_stenosis_retinaculum;
+    bool conduit_stenosis, conduit_stenosis_retinaculum, conduit_stenosis_in_foot_stent;
     double conduit_severity;
     bool occlusion, occlusion_in_foot, occlusion_via_collaterals;
 } pathology_plan;
@@ -531,6 +531,15 @@ static int build_foot_run(ph_study *st, ph_run *run, const pathology_plan *p, ui
             double c = 0.5 * (a + b) + phantom_rng_uniform(&path->stenosis, -0.2, 0.2) * (b - a);
             add_stenosis(run, run->conduit, c, len, p->conduit_severity, false,
                          PH_SITE_FLEXOR_RETINACULUM);
+        } else if (p->conduit_stenosis_in_foot_stent && a > 0.0) {
+            /* in the stent above the retinaculum: well clear of its zone, inside the field */
+            double top = 0.0;
+            const ph_vessel *cv = &run->vessels[run->conduit];
+            while (top < a && cv->p[ph_vessel_sample_at(cv, top)].y < 25.0)
+                top += 1.0;
+            double lo = top + len + 5.0, hi = a - 2.0 * len - 15.0;
+            double c = hi > lo ? phantom_rng_uniform(&path->stenosis, lo, hi) : 0.5 * (top + a);
+            add_stenosis(run, run->conduit, c, len, p->conduit_severity, false, PH_SITE_STENT);
         }
     }
     if (p->occlusion && p->occlusion_in_foot)
@@ -661,6 +670,10 @@ int ph_study_build(ph_study *st, const char *scenario, uint64_t seed, int role,
         plan.occlusion_in_foot = true;
     if (plan.conduit_stenosis && plan.conduit_stenosis_retinaculum && !plan.foot)
         plan.conduit_stenosis_retinaculum = false;
+    /* an in-stent narrowing without a leg run goes in the foot run's stented conduit, above the
+     * retinaculum (build_foot_run places it when there is no leg) */
+    plan.conduit_stenosis_in_foot_stent = plan.conduit_stenosis &&
+                                          !plan.conduit_stenosis_retinaculum && !plan.leg;
     if (plan.n_valves && !plan.foot)
         plan.foot = true;
     if ((plan.donor_stenosis || is(scenario, "calibre-mismatch")) && !plan.leg)

@@ -229,10 +229,16 @@ static json_t *vessels_json(const ph_run *run, const ph_conc *conc, const piece 
         json_object_set_new(o, "name", json_string(v->name));
         json_t *cl = json_array(), *dm = json_array(), *tau = json_array();
         size_t step = (size_t)(1.0 / PH_DS_MM);
-        for (size_t i = p->first; i <= p->last; i += step) {
+        size_t i = p->first;
+        for (;;) {
             json_array_append_new(cl, point_px(run, v->p[i]));
             json_array_append_new(dm, num_or_null(2.0 * v->r[i], known));
             json_array_append_new(tau, num(v->tau_s[i]));
+            if (i == p->last)
+                break;
+            /* every millimetre, and the last sample always closes the centerline (children may
+             * branch there) */
+            i = i + step <= p->last ? i + step : p->last;
         }
         json_object_set_new(o, "centerline", cl);
         json_object_set_new(o, "diameter_mm", dm);
@@ -632,7 +638,10 @@ json_t *ph_truth_build(const ph_study *st, const ph_conc *conc, const ph_run_tru
     json_object_set_new(doc, "study", study);
     json_t *ctx = json_object();
     json_object_set_new(ctx, "wound_venosomes", wound_json(st));
-    json_object_set_new(ctx, "baseline_report", json_null());
+    /* echo the context the study comes with (context.json), as a report would */
+    json_object_set_new(ctx, "baseline_report", st->followup.is_control
+                                                    ? json_string(PH_BASELINE_REPORT_PATH)
+                                                    : json_null());
     json_object_set_new(doc, "context", ctx);
     json_t *series = json_array();
     for (size_t i = 0; i < st->n_runs; i++)

@@ -10,6 +10,9 @@
 #include "tools/phantom/conc.h"
 #include "tools/phantom/study.h"
 
+/* Where a follow-up control's context says the baseline's report is. */
+#define PH_BASELINE_REPORT_PATH "../baseline/report.json"
+
 /* What only the rendering knows: the noise-free curves over the venosome polygons and the last
  * frame without contrast. */
 typedef struct ph_run_truth {
