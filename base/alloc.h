@@ -10,6 +10,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* malloc(size); NULL on failure or size 0. Caller-owned, free with pdva_free(). */
 void *pdva_malloc(size_t size);
 
@@ -39,6 +43,10 @@ size_t pdva_mul_size(size_t n, size_t size, int *overflow);
 void pdva_alloc_fail_after(long successes);
 /* Number of allocations the calling thread made since the last pdva_alloc_fail_after(). */
 long pdva_alloc_count(void);
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif /* PDVA_BASE_ALLOC_H */

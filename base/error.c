@@ -84,8 +84,8 @@ pdva_status pdva_error_setv(pdva_error **err, pdva_status status, const char *fm
         return status;
     }
     char raw[PDVA_ERROR_MESSAGE_MAX];
-    int n = vsnprintf(raw, sizeof raw, fmt ? fmt : "", ap);
-    if (n < 0)
+    raw[0] = '\0';
+    if (fmt && vsnprintf(raw, sizeof raw, fmt, ap) < 0)
         raw[0] = '\0';
     e->status = status;
     e->is_static = 0;

@@ -7,6 +7,10 @@
 
 #include "pdva/pdva.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Longest message kept, in bytes, terminator included; longer ones are cut at a UTF-8 boundary. */
 #define PDVA_ERROR_MESSAGE_MAX 1024
 
@@ -36,5 +40,9 @@ void pdva_error_move(pdva_error **to, pdva_error **from);
  * invalid bytes and controls become '?', the result is cut at a character boundary. Returns dst.
  * Used for every string that comes from a file before it reaches a message, a log or JSON. */
 char *pdva_sanitize_utf8(char *dst, size_t dst_size, const char *src, size_t src_len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PDVA_BASE_ERROR_H */

@@ -6,6 +6,10 @@
 #include "base/error.h"
 #include "pdva/pdva.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct pdva_logger {
     pdva_log_fn fn;           /* NULL: silent */
     void *user_data;
@@ -15,5 +19,9 @@ typedef struct pdva_logger {
 /* Format, sanitize to one UTF-8 line, and pass to logger->fn. logger may be NULL. */
 void pdva_log(const pdva_logger *logger, pdva_log_level level, const char *fmt, ...)
     PDVA_PRINTF(3, 4);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PDVA_BASE_LOG_H */

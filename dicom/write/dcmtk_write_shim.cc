@@ -26,7 +26,7 @@
 #include <dcmtk/dcmjpls/djcparam.h>
 #include <dcmtk/dcmjpls/djrparam.h>
 
-// base/error.h has no extern "C" guard of its own.
+// (base/error.h has its own extern "C" guard; the block keeps C linkage explicit here.)
 extern "C" {
 #include "base/error.h"
 }
