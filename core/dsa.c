@@ -15,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/trace.h"
 #include "base/alloc.h"
 #include "base/error.h"
 
 #define QUARTER 4
+/* accuracy of the motion estimate before the mask is known, in full-resolution pixels */
+#define MOTION_RESIDUAL_PX 0.35
 #define RECENT 3
 
 struct pdva_dsa {
@@ -41,6 +44,8 @@ struct pdva_dsa {
     pdva_image q_first;     /* 1/4 scale of the first frame */
     pdva_image q_cur;
     pdva_image q_noise;     /* noise of a quarter-scale block difference */
+    pdva_image q_edge;      /* what a residual misregistration changes a block by: its
+                               gradient times the registration's accuracy */
     double noise_frame;     /* per-pixel noise of one frame, log units (median over the body) */
     pdva_image noise_map;   /* per-block noise of one frame */
     double *weights;        /* trapezoid weight of each frame in the AUC */
@@ -82,6 +87,7 @@ void pdva_dsa_destroy(pdva_dsa *d)
     pdva_image_destroy(&d->noise_map);
     pdva_image_destroy(&d->q_cur);
     pdva_image_destroy(&d->q_noise);
+    pdva_image_destroy(&d->q_edge);
     pdva_free(d->weights);
     pdva_image_destroy(&d->h_mask);
     pdva_image_destroy(&d->h_gx);
@@ -193,6 +199,36 @@ static pdva_status block_mean(const pdva_image *src, uint32_t k, pdva_image *dst
     return PDVA_OK;
 }
 
+/* Block means of src as if it had not moved by (sx, sy) pixels: each block averages the frame
+ * sampled where the first frame's block went. Shifting at full resolution, where the optics
+ * have already smoothed every edge, keeps the interpolation from biasing the blocks (shifting the
+ * block means themselves blurs them, which darkens every bright ridge). */
+static pdva_status shifted_block_mean(const pdva_image *src, double sx, double sy, pdva_image *dst,
+                                      pdva_error **err)
+{
+    if (fabs(sx) < 0.02 && fabs(sy) < 0.02)
+        return block_mean(src, QUARTER, dst, err);
+    uint32_t k = QUARTER;
+    uint32_t w = (src->width + k - 1) / k, h = (src->height + k - 1) / k;
+    if (!dst->data) {
+        pdva_status st = pdva_image_create(dst, w, h, err);
+        if (st != PDVA_OK)
+            return st;
+    }
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            double acc = 0.0;
+            uint32_t n = 0;
+            for (uint32_t py = y * k; py < (y + 1) * k && py < src->height; py++)
+                for (uint32_t px = x * k; px < (x + 1) * k && px < src->width; px++) {
+                    acc += pdva_image_sample(src, px + 0.5 + sx, py + 0.5 + sy);
+                    n++;
+                }
+            dst->data[(size_t)y * w + x] = (float)(acc / n);
+        }
+    return PDVA_OK;
+}
+
 /* Per-pixel noise of a frame from second differences along rows (white noise: the variance of
  * x - (left + right) / 2 is 1.5 sigma^2), estimated robustly (median absolute value) in blocks,
  * since quantum noise grows where the body is thick. The map's median over the darker blocks (the
@@ -239,20 +275,13 @@ static pdva_status estimate_noise(pdva_dsa *d, const pdva_image *img, float *scr
 }
 
 /* Counts of quarter-scale blocks darker / brighter than the first frame by `sigmas` noise. */
-static void contrast_counts(const pdva_dsa *d, double sigmas, double sx, double sy,
-                            size_t *darker, size_t *brighter)
+static void contrast_counts(const pdva_dsa *d, double sigmas, size_t *darker, size_t *brighter)
 {
-    uint32_t w = d->q_first.width, h = d->q_first.height;
-    size_t n = (size_t)w * h;
+    size_t n = (size_t)d->q_first.width * d->q_first.height;
     size_t dk = 0, br = 0;
-    bool shifted = fabs(sx) > 0.05 || fabs(sy) > 0.05;
     for (size_t i = 0; i < n; i++) {
-        double thr = sigmas * d->q_noise.data[i];
-        /* the frame as if it had not moved: sampled where the first frame's block went */
-        double cur = shifted ? pdva_image_sample(&d->q_cur, (double)(i % w) + 0.5 + sx / QUARTER,
-                                                 (double)(i / w) + 0.5 + sy / QUARTER)
-                             : d->q_cur.data[i];
-        double diff = d->q_first.data[i] - cur;
+        double thr = sigmas * d->q_noise.data[i] + d->q_edge.data[i];
+        double diff = d->q_first.data[i] - d->q_cur.data[i]; /* q_cur: motion compensated */
         if (diff > thr)
             dk++;
         else if (diff < -thr)
@@ -275,6 +304,23 @@ static pdva_status make_quarter_noise(pdva_dsa *d, pdva_error **err)
             double fx = (x + 0.5) * QUARTER, fy = (y + 0.5) * QUARTER;
             double s = pdva_image_sample(&d->noise_map, fx / b, fy / b);
             d->q_noise.data[(size_t)y * w + x] = (float)(s / QUARTER * sqrt(2.0));
+        }
+    /* Bone and skin edges: a registration off by a fraction of a pixel (and the interpolation
+     * of block means) changes these blocks by far more than the quantum noise, one way on one
+     * side of the edge and the other way on the other; blocks that only such a residual can
+     * have changed are not counted as contrast. */
+    st = pdva_image_create(&d->q_edge, w, h, err);
+    if (st != PDVA_OK)
+        return st;
+    const float *q = d->q_first.data;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            uint32_t xl = x ? x - 1 : x, xr = x + 1 < w ? x + 1 : x;
+            uint32_t yu = y ? y - 1 : y, yd = y + 1 < h ? y + 1 : y;
+            double gx = (q[(size_t)y * w + xr] - q[(size_t)y * w + xl]) / (double)(xr - xl ? xr - xl : 1);
+            double gy = (q[(size_t)yd * w + x] - q[(size_t)yu * w + x]) / (double)(yd - yu ? yd - yu : 1);
+            d->q_edge.data[(size_t)y * w + x] =
+                (float)((fabs(gx) + fabs(gy)) * MOTION_RESIDUAL_PX / QUARTER);
         }
     return PDVA_OK;
 }
@@ -435,19 +481,16 @@ static void remember_frame(pdva_dsa *d, uint32_t index)
 
 /* Mean darkening of a remembered quarter-scale frame against the first one, over the blocks
  * where contrast was seen, in units of its noise. */
-static double darkening_over(const pdva_dsa *d, const pdva_image *q, uint32_t index,
-                             const uint8_t *region, double *fraction_of, double reference)
+static double darkening_over(const pdva_dsa *d, const pdva_image *q, const uint8_t *region,
+                             double *fraction_of, double reference)
 {
-    uint32_t w = d->q_first.width, h = d->q_first.height;
-    double sx = d->shift_x[index], sy = d->shift_y[index];
+    size_t n_blocks = (size_t)d->q_first.width * d->q_first.height;
     double sum = 0.0, var = 0.0;
     size_t n = 0;
-    for (size_t i = 0; i < (size_t)w * h; i++) {
+    for (size_t i = 0; i < n_blocks; i++) {
         if (!region[i])
             continue;
-        double cur = pdva_image_sample(q, (double)(i % w) + 0.5 + sx / QUARTER,
-                                       (double)(i / w) + 0.5 + sy / QUARTER);
-        sum += d->q_first.data[i] - cur;
+        sum += d->q_first.data[i] - q->data[i]; /* q: motion compensated when it was kept */
         var += (double)d->q_noise.data[i] * d->q_noise.data[i];
         n++;
     }
@@ -601,9 +644,6 @@ pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pix
             remember_frame(d, index);
             return PDVA_OK;
         }
-        st = block_mean(&d->cur, QUARTER, &d->q_cur, err);
-        if (st != PDVA_OK)
-            return st;
         size_t blocks = (size_t)d->q_first.width * d->q_first.height;
         /* motion against the first frame, so that edges moving are not taken for contrast */
         double sx = 0.0, sy = 0.0;
@@ -611,10 +651,13 @@ pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pix
             estimate_shift(d, index, &sx, &sy);
         d->shift_x[index] = sx;
         d->shift_y[index] = sy;
+        st = shifted_block_mean(&d->cur, sx, sy, &d->q_cur, err);
+        if (st != PDVA_OK)
+            return st;
         size_t darker, brighter;
-        contrast_counts(d, 6.0, sx, sy, &darker, &brighter);
-        if (getenv("PDVA_DEBUG_MASK"))
-            fprintf(stderr, "mask: frame %u darker %zu brighter %zu blocks %zu\n", index, darker,
+        contrast_counts(d, 6.0, &darker, &brighter);
+        if (PDVA_TRACE_ON("PDVA_DEBUG_MASK"))
+            PDVA_TRACEF( "mask: frame %u darker %zu brighter %zu blocks %zu\n", index, darker,
                     brighter, blocks);
         if (!looks_like_contrast(darker, brighter, blocks)) {
             remember_frame(d, index);
@@ -626,13 +669,11 @@ pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pix
         uint8_t *region = pdva_calloc_array(blocks, 1);
         if (!region)
             return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the mask");
-        uint32_t w = d->q_first.width;
         double now_sum = 0.0;
         size_t now_n = 0;
         for (size_t i = 0; i < blocks; i++) {
-            double c = pdva_image_sample(&d->q_cur, (double)(i % w) + 0.5 + sx / QUARTER,
-                                         (double)(i / w) + 0.5 + sy / QUARTER);
-            if (d->q_first.data[i] - c > 6.0 * d->q_noise.data[i]) {
+            double c = d->q_cur.data[i];
+            if (d->q_first.data[i] - c > 6.0 * d->q_noise.data[i] + d->q_edge.data[i]) {
                 region[i] = 1;
                 now_sum += d->q_first.data[i] - c;
                 now_n++;
@@ -644,10 +685,9 @@ pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pix
             if (d->recent_index[r] == 0)
                 continue; /* the reference itself */
             double frac = 0.0;
-            double z = darkening_over(d, &d->q_recent[r], d->recent_index[r], region, &frac,
-                                      now_mean);
-            if (getenv("PDVA_DEBUG_MASK"))
-                fprintf(stderr, "mask: look back at frame %u: %.1f sigma, %.3f of now\n",
+            double z = darkening_over(d, &d->q_recent[r], region, &frac, now_mean);
+            if (PDVA_TRACE_ON("PDVA_DEBUG_MASK"))
+                PDVA_TRACEF( "mask: look back at frame %u: %.1f sigma, %.3f of now\n",
                         d->recent_index[r], z, frac);
             if (z > 4.0 && frac > 0.03) {
                 first = d->recent_index[r];

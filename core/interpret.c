@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/trace.h"
 #include "base/alloc.h"
 #include "base/error.h"
 #include "core/path.h"
@@ -88,6 +89,34 @@ static double mm_or_nan(const interp *I, double v)
     return I->in->spacing_known ? v : NAN;
 }
 
+/* Length (mm) under which a segment between two branch points is a junction's connector: the
+ * skeleton of two lumens merging splits their branch point in two, and the short piece between
+ * measures the merged blob, not a vessel. */
+#define CONNECTOR_MM 8.0
+
+static bool is_connector(const interp *I, int seg)
+{
+    const pdva_segment *sg = &I->net->seg[seg];
+    return sg->length_px * I->mmpp < CONNECTOR_MM && node_at(I, sg->a)->degree >= 3 &&
+           node_at(I, sg->b)->degree >= 3;
+}
+
+/* The calibre of the way on through segment `seg` entered at node v: its own radius, or for a
+ * junction's connector the widest way on beyond it. */
+static double way_radius(const interp *I, int seg, int v, const bool *used, int depth)
+{
+    if (depth <= 0 || !is_connector(I, seg))
+        return seg_radius(I, seg);
+    int far = other_end(&I->net->seg[seg], v);
+    int at[MAX_AT];
+    size_t k = pdva_network_segments_at(I->net, far, at, MAX_AT);
+    double best = -1.0;
+    for (size_t i = 0; i < k; i++)
+        if (at[i] != seg && !(used && used[at[i]]))
+            best = fmax(best, way_radius(I, at[i], far, used, depth - 1));
+    return best > 0.0 ? best : seg_radius(I, seg);
+}
+
 /* The largest child of a walk at node v coming from segment `from_seg`. */
 static int largest_child(const interp *I, int v, int from_seg, const bool *used, double min_len_px)
 {
@@ -104,7 +133,7 @@ static int largest_child(const interp *I, int v, int from_seg, const bool *used,
         /* short dead ends are spurs or specks, not the way on */
         if (sg->length_px < min_len_px && node_at(I, far)->degree == 1 && !node_at(I, far)->at_border)
             continue;
-        double r = seg_radius(I, s);
+        double r = way_radius(I, s, v, used, 2);
         if (r > br) {
             br = r;
             best = s;
@@ -156,6 +185,28 @@ out:
     return best;
 }
 
+/* Unit direction of segment `seg` at its end node v, pointing away from v (into the segment). */
+static pdva_vec2 direction_from_node(const interp *I, int seg, int v)
+{
+    const pdva_segment *sg = &I->net->seg[seg];
+    size_t k = sg->n > 6 ? 6 : sg->n - 1;
+    if (sg->a == v)
+        return pdva_v2_unit(pdva_v2_sub(sg->pt[k].p, sg->pt[0].p));
+    return pdva_v2_unit(pdva_v2_sub(sg->pt[sg->n - 1 - k].p, sg->pt[sg->n - 1].p));
+}
+
+/* Whether the way from segment `from` through node v into segment `to` is a plausible
+ * continuation of one vessel tree, not a jump into a vessel that crosses it in projection:
+ * branches leave within ~60 degrees of the way in, crossing vessels mostly do not. */
+static bool continues(const interp *I, int from, int v, int to)
+{
+    if (node_at(I, v)->degree < 3)
+        return true;
+    pdva_vec2 in_dir = pdva_v2_scale(direction_from_node(I, from, v), -1.0);
+    pdva_vec2 out_dir = direction_from_node(I, to, v);
+    return pdva_v2_dot(in_dir, out_dir) > cos(65.0 * M_PI / 180.0);
+}
+
 /* Label every segment reachable from `seg` (entered at node v) without crossing labelled ones. */
 static void label_subtree(interp *I, int seg, int v, int parent, pdva_vessel_kind kind,
                           const char *role)
@@ -185,7 +236,7 @@ static void label_subtree(interp *I, int seg, int v, int parent, pdva_vessel_kin
         int at[MAX_AT];
         size_t k = pdva_network_segments_at(I->net, far, at, MAX_AT);
         for (size_t j = 0; j < k && top < nseg; j++) {
-            if (I->net->seg[at[j]].kind != PDVA_VESSEL_UNKNOWN)
+            if (I->net->seg[at[j]].kind != PDVA_VESSEL_UNKNOWN || !continues(I, s, far, at[j]))
                 continue;
             stack_s[top] = at[j];
             stack_v[top] = far;
@@ -229,7 +280,9 @@ static pdva_vec2 av_branch_point(const interp *I, const pdva_path *P, size_t av_
 {
     int v = P->nodes[av_k];
     double s_node = path_s_at_segment(P, av_k);
-    double d_donor = pdva_path_median_d(P, s_node - 30.0, s_node - 6.0);
+    /* the donor's own calibre: an upper quantile, since a restenosis just above the connection
+     * must not pass for it */
+    double d_donor = pdva_path_quantile_d(P, s_node - 40.0, s_node - 6.0, 0.75);
     size_t i_node = pdva_path_index_at(P, s_node);
     if (!isfinite(d_donor))
         return node_at(I, v)->p;
@@ -487,12 +540,12 @@ static stop_kind walk_trunk(interp *I, int seg, int node, pdva_path *P, bool foo
         int next = largest_child(I, v, seg, I->on_main, 6.0 / I->mmpp);
         if (next < 0)
             return nd->at_border ? STOP_BORDER : STOP_LEAF;
-        double r_next = seg_radius(I, next);
+        double r_next = way_radius(I, next, v, I->on_main, 2);
         if (r_next < 0.45 * trunk_r && I->net->seg[next].length_px * I->mmpp > 5.0) {
             *split_node = v;
             return STOP_THIN;
         }
-        if (P->n_segs == 1 || r_next > trunk_r)
+        if (!is_connector(I, next) && (P->n_segs == 1 || r_next > trunk_r))
             trunk_r = fmax(trunk_r, r_next * 0.9);
         from = v;
         seg = next;
@@ -578,10 +631,10 @@ static double conduit_flow(interp *I, const pdva_path *P, double s0, double s1, 
 {
     size_t used = 0;
     double v = pdva_path_velocity(P, s0, s1, 12, &used);
-    if (getenv("PDVA_DEBUG_FLOW")) {
-        fprintf(stderr, "flow window %.1f..%.1f mm, used %zu, v %.1f\n", s0, s1, used, v);
+    if (PDVA_TRACE_ON("PDVA_DEBUG_FLOW")) {
+        PDVA_TRACEF( "flow window %.1f..%.1f mm, used %zu, v %.1f\n", s0, s1, used, v);
         for (size_t i = 0; i < P->n; i += 10)
-            fprintf(stderr, "  s %.1f (%.1f,%.1f) d %.2f arr %.3f mean %.3f nj %d\n", P->pt[i].s_mm,
+            PDVA_TRACEF( "  s %.1f (%.1f,%.1f) d %.2f arr %.3f mean %.3f nj %d\n", P->pt[i].s_mm,
                     P->pt[i].p.x, P->pt[i].p.y, P->pt[i].d, P->pt[i].arrival_s, P->pt[i].mean_s,
                     P->pt[i].near_junction);
     }
@@ -647,21 +700,34 @@ static bool fills_late_beyond(const interp *I, pdva_vec2 end, pdva_vec2 dir, dou
 
 static double window_slope_arrival(const pdva_path *P, double s0, double s1)
 {
-    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (size_t i = 0; i < P->n; i++) {
+    /* the median of local slopes over ~4 mm steps: a hold-up at another valve inside the window
+     * is one jump, a few outlying local slopes, and must not pass for the transit */
+    double slopes[256];
+    size_t n = 0;
+    for (size_t i = 0; i < P->n && n < 256; i++) {
         const pdva_path_point *p = &P->pt[i];
         if (p->s_mm < s0 || p->s_mm > s1 || !isfinite(p->arrival_s) || p->near_junction)
             continue;
-        sw++;
-        sx += p->s_mm;
-        sy += p->arrival_s;
-        sxx += p->s_mm * p->s_mm;
-        sxy += p->s_mm * p->arrival_s;
+        for (size_t k = i + 1; k < P->n; k++) {
+            const pdva_path_point *q = &P->pt[k];
+            if (q->s_mm > s1)
+                break;
+            if (q->s_mm - p->s_mm < 4.0)
+                continue;
+            if (isfinite(q->arrival_s) && !q->near_junction)
+                slopes[n++] = (q->arrival_s - p->arrival_s) / (q->s_mm - p->s_mm);
+            break;
+        }
     }
-    double den = sw * sxx - sx * sx;
-    if (sw < 4 || !(fabs(den) > 1e-9))
+    if (n < 4)
         return NAN;
-    double slope = (sw * sxy - sx * sy) / den;
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a; b > 0 && slopes[b - 1] > slopes[b]; b--) {
+            double t = slopes[b];
+            slopes[b] = slopes[b - 1];
+            slopes[b - 1] = t;
+        }
+    double slope = slopes[n / 2];
     return slope > 0.0 ? slope : 0.0;
 }
 
@@ -698,10 +764,10 @@ static void add_valve(interp *I, const pdva_path *P, size_t i, double red, doubl
 static void scan_valves(interp *I, const pdva_path *P)
 {
     double s_end = P->n ? P->pt[P->n - 1].s_mm : 0.0;
-    if (getenv("PDVA_DEBUG_VALVE")) {
-        fprintf(stderr, "valve path: %zu points, %.1f mm\n", P->n, s_end);
+    if (PDVA_TRACE_ON("PDVA_DEBUG_VALVE")) {
+        PDVA_TRACEF( "valve path: %zu points, %.1f mm\n", P->n, s_end);
         for (size_t i = 0; i < P->n; i++)
-            fprintf(stderr, "  s %.1f (%.1f,%.1f) d %.2f arr %.3f nj %d\n", P->pt[i].s_mm,
+            PDVA_TRACEF( "  s %.1f (%.1f,%.1f) d %.2f arr %.3f nj %d\n", P->pt[i].s_mm,
                     P->pt[i].p.x, P->pt[i].p.y, P->pt[i].d, P->pt[i].arrival_s,
                     P->pt[i].near_junction);
     }
@@ -732,12 +798,16 @@ static void scan_valves(interp *I, const pdva_path *P)
             up = down;
         if (!isfinite(down))
             down = up;
+        if (PDVA_TRACE_ON("PDVA_DEBUG_VALVE"))
+            PDVA_TRACEF("minimum (%.1f,%.1f) s %.1f d %.2f up %.2f down %.2f\n", p->p.x, p->p.y, s,
+                        p->d, up, down);
         if (!isfinite(up) || !isfinite(down) || fabs(up - down) > 0.4 * fmax(up, down))
             continue; /* not the same vein on both sides (a crossing, a change of vessel) */
         double ref = 0.5 * (up + down);
         double red = 1.0 - p->d / ref;
-        /* veins under 1.8 mm are venosome branches, too thin to tell a valve from noise */
-        if (ref < 1.8 || red < 0.15 || p->d > 0.85 * down)
+        /* veins under 1.5 mm are the smallest venosome branches, too thin to tell a valve from
+         * noise */
+        if (ref < 1.5 || red < 0.15 || p->d > 0.85 * down)
             continue;
         /* the vein goes on, clearly visible, well beyond: not the end of a vessel fading into
          * the blush of its territory */
@@ -746,8 +816,11 @@ static void scan_valves(interp *I, const pdva_path *P)
             if (P->pt[k].s_mm < s + 3.0)
                 continue;
             beyond++;
-            visible += isfinite(P->pt[k].d) && P->pt[k].cnr >= 6.0;
+            visible += isfinite(P->pt[k].d) && P->pt[k].cnr >= 4.0;
         }
+        if (PDVA_TRACE_ON("PDVA_DEBUG_VALVE"))
+            PDVA_TRACEF("narrowing (%.1f,%.1f) s %.1f d %.2f ref %.2f red %.2f visible %zu/%zu\n",
+                        p->p.x, p->p.y, s, p->d, ref, red, visible, beyond);
         if (s_end - s < 10.0 || beyond == 0 || visible * 4 < beyond * 3)
             continue;
         /* contrast held up: arrival jumps across the narrowing more than transit explains */
@@ -765,8 +838,8 @@ static void scan_valves(interp *I, const pdva_path *P)
         }
         bool held = isfinite(delay) && delay >= 0.2;
         bool bulged = bulge >= 0.08;
-        if (getenv("PDVA_DEBUG_VALVE"))
-            fprintf(stderr, "candidate (%.1f,%.1f) s %.1f d %.2f up %.2f down %.2f red %.2f bulge %.2f "
+        if (PDVA_TRACE_ON("PDVA_DEBUG_VALVE"))
+            PDVA_TRACEF( "candidate (%.1f,%.1f) s %.1f d %.2f up %.2f down %.2f red %.2f bulge %.2f "
                             "delay %.2f\n", p->p.x, p->p.y, s, p->d, up, down, red, bulge, delay);
         /* the hold-up is required: a narrowing or a bulge alone is as often noise, overlap or
          * a normal change of calibre */
@@ -843,8 +916,9 @@ static bool wound_has(const interp *I, int venosome)
     return false;
 }
 
-/* A collateral leaving the conduit at node v through segment seg. */
-static void collateral_finding(interp *I, int seg, int v, double conduit_flow_ml_min,
+/* A collateral leaving the conduit at node v through segment seg: the finding, and true; false
+ * when the branch is not one (no measurable lumen, or in the leg not heading back up). */
+static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml_min,
                                double conduit_d_mm)
 {
     pdva_path P;
@@ -852,7 +926,7 @@ static void collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
     int s = seg, from = v;
     bool *used = pdva_calloc_array(I->net->n_seg + 1, sizeof(bool));
     if (!used)
-        return;
+        return false;
     for (;;) {
         if (!pdva_path_push(&P, I->net, s, from))
             break;
@@ -869,13 +943,33 @@ static void collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
     if (pdva_path_flatten(&P, I->net, I->mmpp, &ignored) != PDVA_OK || P.n < 3) {
         pdva_error_destroy(ignored);
         pdva_path_free(&P);
-        return;
+        return false;
     }
     double length = P.pt[P.n - 1].s_mm;
     double d = pdva_path_median_d(&P, 2.0, length);
-    if (length < 8.0 || (isfinite(d) && d < 1.0)) {
+    /* a vessel: measurable lumen along most of it, clearly above the noise (not the trace of a
+     * moving bone edge or a crease of the blush) */
+    size_t clear = 0;
+    for (size_t i = 0; i < P.n; i++)
+        clear += isfinite(P.pt[i].d) && P.pt[i].cnr >= 5.0;
+    if (length < 8.0 || !isfinite(d) || d < 1.0 || clear * 2 < P.n) {
         pdva_path_free(&P);
-        return;
+        return false;
+    }
+    /* In the leg, what steals the flow runs back up toward the heart. A branch that leaves the
+     * conduit downward is an artery from the AV connection that ran over the conduit in
+     * projection and comes out from under it (or a paired vein carrying the flow on down). */
+    if (I->in->run == PDVA_RUN_LEG) {
+        double top = P.pt[0].p.y;
+        for (size_t i = 0; i < P.n; i++)
+            top = fmin(top, P.pt[i].p.y);
+        int end_node = pdva_path_end_node(&P);
+        bool up = (P.pt[0].p.y - top) * I->mmpp >= 15.0 ||
+                  (end_node >= 0 && at_top_border(I, end_node));
+        if (!up) {
+            pdva_path_free(&P);
+            return false;
+        }
     }
     int end = pdva_path_end_node(&P);
     int drains = PDVA_DRAINS_UNKNOWN;
@@ -929,7 +1023,7 @@ static void collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
     pdva_finding_result *f = new_finding(I, PDVA_FINDING_COLLATERAL, bp, 0.8);
     if (!f) {
         pdva_path_free(&P);
-        return;
+        return false;
     }
     f->vessel = seg;
     f->drains_to = drains;
@@ -958,6 +1052,7 @@ static void collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
     f->rank_score = isfinite(f->flow_fraction) ? f->flow_fraction
                                                : (isfinite(d) ? d * d / 100.0 : 0.0);
     pdva_path_free(&P);
+    return true;
 }
 
 /* Collaterals along the conduit: branches at nodes of the conduit path (not at its ends). */
@@ -966,15 +1061,24 @@ static void conduit_collaterals(interp *I, const pdva_path *C, size_t first_k, s
 {
     for (size_t k = first_k; k < last_k && k < C->n_segs; k++) {
         int v = C->nodes[k];
-        if (v == skip_node)
+        /* the junction the conduit starts or ends in (the AV connection, the split into the
+         * plantar veins) spreads over several skeleton nodes: what leaves there is an artery
+         * or a plantar vein, not a collateral */
+        if (v == skip_node || (skip_node >= 0 && pdva_v2_dist(node_at(I, v)->p,
+                                                              node_at(I, skip_node)->p) *
+                                                         I->mmpp < 10.0))
             continue;
         int at[MAX_AT];
         size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
         for (size_t j = 0; j < n; j++)
             if (!I->on_main[at[j]] && I->net->seg[at[j]].kind == PDVA_VESSEL_UNKNOWN) {
-                collateral_finding(I, at[j], v, q, d_conduit);
-                label_subtree(I, at[j], v, C->segs[k > 0 ? k - 1 : 0], PDVA_VESSEL_COLLATERAL,
-                              "collateral");
+                int parent = C->segs[k > 0 ? k - 1 : 0];
+                if (collateral_finding(I, at[j], v, q, d_conduit))
+                    label_subtree(I, at[j], v, parent, PDVA_VESSEL_COLLATERAL, "collateral");
+                else if (I->in->run == PDVA_RUN_LEG)
+                    label_subtree(I, at[j], v, parent, PDVA_VESSEL_ARTERY, "artery");
+                else
+                    label_subtree(I, at[j], v, parent, PDVA_VESSEL_COLLATERAL, "branch");
             }
     }
 }
@@ -987,30 +1091,59 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
     memset(&P, 0, sizeof P);
     int split = -1;
     stop_kind stop = walk_trunk(I, in_seg, in_node, &P, false, &split);
+    if (PDVA_TRACE_ON("PDVA_DEBUG_WALK")) {
+        PDVA_TRACEF("leg walk: %zu segments, stop %d\n", P.n_segs, (int)stop);
+        for (size_t k = 0; k < P.n_segs; k++) {
+            const pdva_segment *sg = &I->net->seg[P.segs[k]];
+            PDVA_TRACEF("  seg %d (%.0f,%.0f)->(%.0f,%.0f) r %.2f len %.0f from node %d deg %d\n",
+                        P.segs[k], sg->pt[0].p.x, sg->pt[0].p.y, sg->pt[sg->n - 1].p.x,
+                        sg->pt[sg->n - 1].p.y, sg->median_r_px, sg->length_px, P.nodes[k],
+                        node_at(I, P.nodes[k])->degree);
+        }
+    }
     pdva_status st = pdva_path_flatten(&P, I->net, I->mmpp, err);
     if (st != PDVA_OK) {
         pdva_path_free(&P);
         return st;
     }
     double total = P.n ? P.pt[P.n - 1].s_mm : 0.0;
-    /* the AV connection: the branch point after which the calibre jumps the most */
+    if (PDVA_TRACE_ON("PDVA_DEBUG_LEGPATH"))
+        for (size_t i = 0; i < P.n; i++)
+            PDVA_TRACEF("  s %.1f (%.1f,%.1f) d %.2f arr %.3f nj %d seg %d\n", P.pt[i].s_mm,
+                        P.pt[i].p.x, P.pt[i].p.y, P.pt[i].d, P.pt[i].arrival_s,
+                        P.pt[i].near_junction, P.pt[i].seg);
+    /* The AV connection: a branch point where the calibre rises from the donor's to the
+     * conduit's. Before it, the lower quartile of the diameters (arteries branching off above
+     * inflate the trunk's profile where their lumens merge with it; a restenosis only lowers it
+     * further); after it, the conduit once past the crossing (the stented vein widens over the
+     * first 2-3 cm). Of the branch points whose rise comes near the largest, the first: the
+     * conduit may widen on downstream, the connection stays first. */
     size_t av_k = 0;
     double best = 1.0;
+    double ratio_at[PDVA_PATH_MAX_SEGMENTS + 1];
+    for (size_t k = 0; k <= PDVA_PATH_MAX_SEGMENTS; k++)
+        ratio_at[k] = 0.0;
     for (size_t k = 1; k < P.n_segs; k++) {
         int v = P.nodes[k];
         if (node_at(I, v)->degree < 3)
             continue;
         double s = path_s_at_segment(&P, k);
-        double before = pdva_path_median_d(&P, s - 30.0, s - 4.0);
+        double before = pdva_path_quantile_d(&P, s - 30.0, s - 4.0, 0.25);
         double after = pdva_path_median_d(&P, s + 24.0, s + 64.0);
         if (!isfinite(before) || !isfinite(after))
             continue;
-        double ratio = after / before;
-        if (ratio > best) {
-            best = ratio;
-            av_k = k;
-        }
+        ratio_at[k] = after / before;
+        if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
+            PDVA_TRACEF("  av candidate k %zu node %d s %.1f before %.2f after %.2f ratio %.2f\n", k,
+                        v, s, before, after, ratio_at[k]);
+        best = fmax(best, ratio_at[k]);
     }
+    for (size_t k = 1; k < P.n_segs; k++)
+        if (ratio_at[k] >= 1.12 && ratio_at[k] >= 0.8 * best) {
+            av_k = k;
+            best = ratio_at[k];
+            break;
+        }
     pdva_series_result *res = I->res;
     double s_av = NAN;
     if (av_k > 0 && best >= 1.12) {
@@ -1035,6 +1168,16 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
     } else {
         label_path(I, &P, 0, P.n_segs, PDVA_VESSEL_UNKNOWN, "trunk");
         pdva_series_result_note(res, "the AV connection could not be located on this run");
+    }
+    /* branches off the conduit first: a collateral may run up past the arteries and cross them
+     * in projection, and must not be taken for one */
+    double q_leg = NAN, d_leg = NAN;
+    if (isfinite(s_av)) {
+        double d_c0, v_c0;
+        double c_from = fmin(s_av + 35.0, total - 20.0);
+        q_leg = conduit_flow(I, &P, c_from, total - 6.0, &d_c0, &v_c0);
+        d_leg = d_c0;
+        conduit_collaterals(I, &P, av_k + 1, P.n_segs, q_leg, d_leg, P.nodes[av_k]);
     }
     /* branches before the connection (and at it) are arteries */
     if (isfinite(s_av))
@@ -1068,8 +1211,18 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
         if (path_stenosis(&P, s_donor0 + 1.0, s_ramp - 1.0, PDVA_MIN_STENOSIS_PCT, &sten, &pi))
             stenosis_finding(I, PDVA_FINDING_DONOR_RESTENOSIS, &P, &sten, pi,
                              P.pt[pi].s_mm > s_av);
-        /* conduit stenosis (in-stent) beyond the crossing */
-        double c0 = s_ramp + 12.0, c1 = total - 4.0;
+        /* conduit stenosis (in-stent) beyond the crossing, once the conduit has its full
+         * calibre (the end of the ramp from the crossing, where overlapping vessels also blur
+         * the calibre) */
+        double s_full = s_ramp + 12.0;
+        if (isfinite(d_cond))
+            for (size_t i = 0; i < P.n; i++)
+                if (P.pt[i].s_mm > s_ramp &&
+                    pdva_path_median_d(&P, P.pt[i].s_mm, P.pt[i].s_mm + 6.0) >= 0.9 * d_cond) {
+                    s_full = fmax(P.pt[i].s_mm + 5.0, s_ramp + 5.0);
+                    break;
+                }
+        double c0 = s_full, c1 = total - 4.0;
         if (c1 - c0 > 20.0 && path_stenosis(&P, c0, c1, PDVA_MIN_STENOSIS_PCT, &sten, &pi)) {
             stenosis_finding(I, PDVA_FINDING_CONDUIT_STENOSIS, &P, &sten, pi, false);
             if (I->n_findings)
@@ -1108,7 +1261,6 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
                 f->distal_via_collaterals = fills_late_beyond(I, end, dir, end_arrival, 80.0);
             }
         }
-        conduit_collaterals(I, &P, av_k + 1, P.n_segs, q, d_c, P.nodes[av_k]);
     }
     pdva_path_free(&P);
     return PDVA_OK;
@@ -1122,23 +1274,23 @@ static pdva_status interpret_foot(interp *I, int in_seg, int in_node, pdva_error
     memset(&C, 0, sizeof C);
     int split = -1;
     stop_kind stop = walk_trunk(I, in_seg, in_node, &C, true, &split);
-    if (getenv("PDVA_DEBUG_WALK")) {
-        fprintf(stderr, "foot walk: %zu segments, stop %d, split %d\n", C.n_segs, (int)stop, split);
+    if (PDVA_TRACE_ON("PDVA_DEBUG_WALK")) {
+        PDVA_TRACEF( "foot walk: %zu segments, stop %d, split %d\n", C.n_segs, (int)stop, split);
         for (size_t k = 0; k < C.n_segs; k++) {
             const pdva_segment *sg = &I->net->seg[C.segs[k]];
-            fprintf(stderr, "  seg %d (%.0f,%.0f)->(%.0f,%.0f) r %.2f from node %d\n", C.segs[k],
+            PDVA_TRACEF( "  seg %d (%.0f,%.0f)->(%.0f,%.0f) r %.2f from node %d\n", C.segs[k],
                     sg->pt[0].p.x, sg->pt[0].p.y, sg->pt[sg->n - 1].p.x, sg->pt[sg->n - 1].p.y,
                     sg->median_r_px, C.nodes[k]);
         }
         int end = pdva_path_end_node(&C);
         int at[MAX_AT];
         size_t k = pdva_network_segments_at(I->net, end, at, MAX_AT);
-        fprintf(stderr, "  end node %d degree %d at (%.0f,%.0f):", end, node_at(I, end)->degree,
+        PDVA_TRACEF( "  end node %d degree %d at (%.0f,%.0f):", end, node_at(I, end)->degree,
                 node_at(I, end)->p.x, node_at(I, end)->p.y);
         for (size_t j = 0; j < k; j++)
-            fprintf(stderr, " seg %d r %.2f maxu %.2f;", at[j], seg_radius(I, at[j]),
+            PDVA_TRACEF( " seg %d r %.2f maxu %.2f;", at[j], seg_radius(I, at[j]),
                     I->in->have_foot_frame ? subtree_max_u(I, at[j], end, I->on_main) : -1.0);
-        fprintf(stderr, "\n");
+        PDVA_TRACEF( "\n");
     }
     pdva_status st = pdva_path_flatten(&C, I->net, I->mmpp, err);
     if (st != PDVA_OK) {
@@ -1273,14 +1425,14 @@ pdva_status pdva_interpret(const pdva_interpret_input *in, pdva_series_result *r
     pdva_status st = PDVA_OK;
     int in_seg = -1, in_node = -1;
     {
-        const char *probe = getenv("PDVA_PROBE_GRAPH");
+        const char *probe = PDVA_TRACE_GETENV("PDVA_PROBE_GRAPH");
         double px, py;
-        if (probe && sscanf(probe, "%lf,%lf", &px, &py) == 2 && in->run == PDVA_RUN_FOOT)
+        if (probe && sscanf(probe, "%lf,%lf", &px, &py) == 2)
             for (size_t si = 0; si < in->net->n_seg; si++) {
                 const pdva_segment *sg = &in->net->seg[si];
                 for (size_t i = 0; i < sg->n; i++)
                     if (hypot(sg->pt[i].p.x - px, sg->pt[i].p.y - py) < 15.0) {
-                        fprintf(stderr, "graph seg %zu: nodes %d(deg %d) -> %d(deg %d), %zu pts, (%.0f,%.0f)->(%.0f,%.0f) len %.1f r %.2f\n",
+                        PDVA_TRACEF( "graph seg %zu: nodes %d(deg %d) -> %d(deg %d), %zu pts, (%.0f,%.0f)->(%.0f,%.0f) len %.1f r %.2f\n",
                                 si, sg->a, in->net->graph.nodes[sg->a].degree, sg->b,
                                 in->net->graph.nodes[sg->b].degree, sg->n, sg->pt[0].p.x, sg->pt[0].p.y,
                                 sg->pt[sg->n - 1].p.x, sg->pt[sg->n - 1].p.y, sg->length_px, sg->median_r_px);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/trace.h"
 #include "base/alloc.h"
 #include "base/error.h"
 #include "core/curve.h"
@@ -194,16 +195,16 @@ static void fit_points(pdva_network *net, const pdva_image *auc, const pdva_prof
             pdva_profile_fit fit;
             pdva_profile_fit_cylinder(model, prof, n, 0.5, guess, noise, &fit);
             {
-                const char *probe = getenv("PDVA_PROBE");
+                const char *probe = PDVA_TRACE_GETENV("PDVA_PROBE");
                 double px, py;
                 if (probe && sscanf(probe, "%lf,%lf", &px, &py) == 2 &&
                     hypot(p->p.x - px, p->p.y - py) < 3.0) {
-                    fprintf(stderr, "probe (%.1f,%.1f) sigma %.2f guess %.2f -> r %.2f off %.2f amp %.4g rms %.4g\n  ",
+                    PDVA_TRACEF( "probe (%.1f,%.1f) sigma %.2f guess %.2f -> r %.2f off %.2f amp %.4g rms %.4g\n  ",
                             p->p.x, p->p.y, model->sigma_px, guess, fit.radius_px, fit.offset_px,
                             fit.amplitude, fit.rms);
                     for (size_t k = 0; k < n; k++)
-                        fprintf(stderr, "%.3g ", prof[k]);
-                    fprintf(stderr, "\n");
+                        PDVA_TRACEF( "%.3g ", prof[k]);
+                    PDVA_TRACEF( "\n");
                 }
             }
             p->r_fit_px = fit.ok ? fit.radius_px : NAN;
@@ -217,36 +218,81 @@ static void fit_points(pdva_network *net, const pdva_image *auc, const pdva_prof
     }
 }
 
-/* Flag the points whose profiles and curves mix the vessels of a branch point. */
+/* Direction in which segment s leaves node v, from the node to a point `reach` pixels along. */
+static pdva_vec2 leaving_direction(const pdva_segment *s, int v, double reach)
+{
+    size_t n = s->n;
+    if (n < 2)
+        return pdva_v2(0.0, 0.0);
+    bool from_a = s->a == v;
+    pdva_vec2 p0 = from_a ? s->pt[0].p : s->pt[n - 1].p;
+    pdva_vec2 p1 = p0;
+    for (size_t k = 1; k < n; k++) {
+        p1 = from_a ? s->pt[k].p : s->pt[n - 1 - k].p;
+        if (pdva_v2_dist(p1, p0) >= reach)
+            break;
+    }
+    return pdva_v2_unit(pdva_v2_sub(p1, p0));
+}
+
+/* Flag the points whose profiles and curves mix the vessels of a branch point: around the node,
+ * and back along the segment two branches come from while their lumens are still merged (two
+ * vessels of radii r1 and r2 diverging at an angle theta overlap up to (r1 + r2) / sin(theta)
+ * from where they part, far longer than a radius when a branch leaves at an acute angle). */
 static void mark_junction_points(pdva_network *net, bool measured)
 {
     size_t nn = net->graph.n_nodes;
     for (size_t si = 0; si < net->n_seg; si++)
         for (size_t i = 0; i < net->seg[si].n; i++)
             net->seg[si].pt[i].near_junction = false;
+    enum { MAX_MEET = 16 };
     for (size_t v = 0; v < nn; v++) {
         const pdva_graph_node *nd = &net->graph.nodes[v];
         if (nd->removed || nd->degree < 3)
             continue;
-        /* the widest lumen meeting at this node */
+        size_t meet[MAX_MEET];
+        double r[MAX_MEET];
+        size_t m = 0;
         double r_node = 0.0;
-        for (size_t si = 0; si < net->n_seg; si++) {
+        for (size_t si = 0; si < net->n_seg && m < MAX_MEET; si++) {
             const pdva_segment *s = &net->seg[si];
             if (s->a != (int)v && s->b != (int)v)
                 continue;
-            double r = measured ? s->median_r_px : NAN;
-            if (!isfinite(r)) {
+            double rr = measured ? s->median_r_px : NAN;
+            if (!isfinite(rr)) {
                 size_t k = s->a == (int)v ? 0 : s->n - 1;
-                r = isfinite(s->pt[k].r_fit_px) ? s->pt[k].r_fit_px : 3.0;
+                rr = isfinite(s->pt[k].r_fit_px) ? s->pt[k].r_fit_px : 3.0;
             }
-            r_node = fmax(r_node, r);
+            meet[m] = si;
+            r[m++] = rr;
+            r_node = fmax(r_node, rr);
         }
-        for (size_t si = 0; si < net->n_seg; si++) {
-            pdva_segment *s = &net->seg[si];
-            if (s->a != (int)v && s->b != (int)v)
-                continue;
+        pdva_vec2 dir[MAX_MEET];
+        for (size_t a = 0; a < m; a++)
+            dir[a] = leaving_direction(&net->seg[meet[a]], (int)v, 2.0 * r_node + 6.0);
+        /* The skeleton puts the node where two branches have separated; back from there, along
+         * the segment they both come from, their lumens are still one blob, for about
+         * (r1 + r2) / sin(angle between them). */
+        double reach[MAX_MEET];
+        for (size_t a = 0; a < m; a++)
+            reach[a] = 1.5 * r_node + 2.0;
+        for (size_t b = 0; b < m; b++)
+            for (size_t c = b + 1; c < m; c++) {
+                double cb = pdva_v2_dot(dir[b], dir[c]);
+                if (cb <= 0.0)
+                    continue;
+                double sin_t = sqrt(fmax(0.0, 1.0 - cb * cb));
+                double merged = (r[b] + r[c]) / fmax(sin_t, 0.25) + 2.0;
+                for (size_t a = 0; a < m; a++)
+                    if (a != b && a != c && pdva_v2_dot(dir[a], dir[b]) < 0.0 &&
+                        pdva_v2_dot(dir[a], dir[c]) < 0.0)
+                        reach[a] = fmax(reach[a], merged);
+            }
+        for (size_t a = 0; a < m; a++) {
+            double ra = fmin(reach[a], 6.0 * r_node + 4.0);
+            pdva_segment *s = &net->seg[meet[a]];
             for (size_t i = 0; i < s->n; i++)
-                if (pdva_v2_dist(s->pt[i].p, nd->p) < 1.5 * r_node + 2.0)
+                if (pdva_v2_dist(s->pt[i].p, nd->p) < ra)
                     s->pt[i].near_junction = true;
         }
     }
@@ -457,12 +503,18 @@ pdva_status pdva_network_measure(pdva_network *net, pdva_vessel_graph *graph,
      * vessel meeting there (the scale map's guesses overshoot at the blobs of branch points) */
     mark_junction_points(net, true);
     finish_radii(net, net->psf_sigma_px, scratch);
-    if (getenv("PDVA_DEBUG_QCA")) {
-        fprintf(stderr, "psf sigma %.2f\n", net->psf_sigma_px);
+    if (PDVA_TRACE_ON("PDVA_DEBUG_QCA")) {
+        PDVA_TRACEF( "psf sigma %.2f\n", net->psf_sigma_px);
+        /* PDVA_DEBUG_QCA="x0,y0,x1,y1": every point in that box, else every 8th point */
+        double bx0 = 0, by0 = 0, bx1 = 0, by1 = 0;
+        const char *box = PDVA_TRACE_GETENV("PDVA_DEBUG_QCA");
+        bool boxed = box && sscanf(box, "%lf,%lf,%lf,%lf", &bx0, &by0, &bx1, &by1) == 4;
         for (size_t si = 0; si < net->n_seg; si++)
-            for (size_t i = 0; i < net->seg[si].n; i += 8) {
+            for (size_t i = 0; i < net->seg[si].n; i += boxed ? 1 : 8) {
                 const pdva_seg_point *q = &net->seg[si].pt[i];
-                fprintf(stderr, "seg %zu pt %zu (%.1f,%.1f) rfit %.2f r %.2f amp %.4g area %.4g cnr %.1f nj %d\n",
+                if (boxed && (q->p.x < bx0 || q->p.x > bx1 || q->p.y < by0 || q->p.y > by1))
+                    continue;
+                PDVA_TRACEF( "seg %zu pt %zu (%.1f,%.1f) rfit %.2f r %.2f amp %.4g area %.4g cnr %.1f nj %d\n",
                         si, i, q->p.x, q->p.y, q->r_fit_px, q->r_px, q->amplitude, q->area, q->cnr,
                         q->near_junction);
             }

@@ -94,6 +94,32 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static double quantile_field(const pdva_path *path, double s0, double s1, int field, double q)
+{
+    double buf[2048];
+    size_t m = 0;
+    for (size_t i = 0; i < path->n && m < 2048; i++) {
+        const pdva_path_point *p = &path->pt[i];
+        if (p->s_mm < s0 || p->s_mm > s1 || p->near_junction)
+            continue;
+        double v = field == 0 ? p->d : p->arrival_s;
+        if (isfinite(v))
+            buf[m++] = v;
+    }
+    if (!m)
+        return NAN;
+    qsort(buf, m, sizeof(double), compare_double);
+    double x = q * (double)(m - 1);
+    size_t lo = (size_t)floor(x);
+    size_t hi = lo + 1 < m ? lo + 1 : lo;
+    return buf[lo] + (x - (double)lo) * (buf[hi] - buf[lo]);
+}
+
+double pdva_path_quantile_d(const pdva_path *path, double s0, double s1, double q)
+{
+    return quantile_field(path, s0, s1, 0, q);
+}
+
 static double median_field(const pdva_path *path, double s0, double s1, int field)
 {
     double buf[2048];

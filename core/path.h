@@ -51,6 +51,10 @@ size_t pdva_path_index_at(const pdva_path *path, double s_mm);
 double pdva_path_median_d(const pdva_path *path, double s0, double s1);
 double pdva_path_median_arrival(const pdva_path *path, double s0, double s1);
 
+/* Quantile q (0..1, interpolated) of the diameters over [s0, s1] (finite values, junction points
+ * left out); NAN if none. */
+double pdva_path_quantile_d(const pdva_path *path, double s0, double s1, double q);
+
 /* Velocity (mm/s) of the bolus front: the slope of the arrival time over arclength between s0
  * and s1, by a robust line fit; NAN when fewer than `min_points` usable points or a non-positive slope.
  * *used (optional) gets the number of points kept. */

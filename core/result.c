@@ -47,6 +47,8 @@ void pdva_series_result_free(pdva_series_result *r)
         pdva_free(r->venosomes[i].polygon);
     pdva_free(r->venosomes);
     pdva_free(r->findings);
+    if (r->has_maps)
+        pdva_maps_free(&r->maps);
     memset(r, 0, sizeof *r);
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/curve.h"
 #include "core/geom.h"
+#include "core/maps.h"
 #include "core/venosome_atlas.h"
 
 typedef enum pdva_series_status {
@@ -121,6 +122,8 @@ typedef struct pdva_series_result {
     double max_motion_px;
     bool foot_frame_found;
     pdva_foot_frame foot_frame;  /* image coordinates */
+    bool has_maps;
+    pdva_maps maps;              /* parametric maps, half resolution (owned) */
     /* what limits the analysis, for warnings */
     char notes[PDVA_MAX_NOTES][200];
     size_t n_notes;

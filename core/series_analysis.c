@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/trace.h"
 #include "base/alloc.h"
 #include "base/error.h"
 #include "core/body.h"
@@ -136,6 +137,16 @@ static pdva_status stream_frames(const pdva_series_input *in, pdva_dsa *dsa, pdv
     return st;
 }
 
+void pdva_vessel_scales(double mmpp, double sigmas[PDVA_VESSEL_SCALES])
+{
+    /* the best scale of a cylinder of radius r is about 0.84 r (docs/methods-vesselness.md) */
+    double lo = fmax(1.0, 0.84 * 0.6 / mmpp), hi = fmin(20.0, 0.84 * 4.2 / mmpp);
+    if (hi < lo * 1.5)
+        hi = lo * 1.5;
+    for (int i = 0; i < PDVA_VESSEL_SCALES; i++)
+        sigmas[i] = lo * pow(hi / lo, i / (double)(PDVA_VESSEL_SCALES - 1));
+}
+
 /* ---- debugging views ---- */
 
 static void show(const pdva_series_input *in, const char *name, const float *data, uint32_t w,
@@ -177,15 +188,13 @@ static pdva_status segment_vessels(const pdva_series_input *in, const pdva_dsa_r
 {
     uint32_t w = img->width, h = img->height;
     double img_noise = d->noise_sigma * opacified_noise_factor(d);
-    /* scales for lumen radii of 0.6 to 4.2 mm */
-    double sig[7];
-    double s_lo = fmax(1.0, 0.84 * 0.6 / mmpp), s_hi = fmin(20.0, 0.84 * 4.2 / mmpp);
-    for (int i = 0; i < 7; i++)
-        sig[i] = s_lo * pow(s_hi / s_lo, i / 6.0);
+    double sig[PDVA_VESSEL_SCALES];
+    pdva_vessel_scales(mmpp, sig);
+    double s_lo = sig[0];
     pdva_vesselness_params vp;
     pdva_vesselness_params_init(&vp);
     vp.sigmas_px = sig;
-    vp.n_sigmas = 7;
+    vp.n_sigmas = PDVA_VESSEL_SCALES;
     vp.bright_vessels = 1;
     vp.threads = in->threads;
     /* structureness set from the noise, not from the brightest vessel, so that thin veins count
@@ -435,8 +444,8 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
         w2 += wt * wt;
     }
     double auc_noise = d.noise_sigma * sqrt(w2);
-    if (getenv("PDVA_DEBUG"))
-        fprintf(stderr, "debug: noise %.5f auc_noise %.5f first_contrast %u mask %u cube_scale %g\n",
+    if (PDVA_TRACE_ON("PDVA_DEBUG"))
+        PDVA_TRACEF( "debug: noise %.5f auc_noise %.5f first_contrast %u mask %u cube_scale %g\n",
                 d.noise_sigma, auc_noise, d.first_contrast_frame, d.mask_frame, d.cube_scale);
     size_t npix = (size_t)in->rows * in->columns;
     vesselness = pdva_alloc_array(npix, sizeof(float));
@@ -502,6 +511,16 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
     st = pdva_vessel_graph_prune(&graph, spur_length, &sc, err);
     if (st != PDVA_OK)
         goto done;
+    /* branches whose first millimetres by the vessel they leave did not segment */
+    if (pdva_vessel_graph_bridge_to_side(&graph, 8.0 / mmpp, 30.0, 12.0 / mmpp, err) > 0) {
+        st = pdva_vessel_graph_prune(&graph, spur_length, &sc, err);
+        if (st != PDVA_OK)
+            goto done;
+    }
+    if (err && *err) {
+        st = pdva_error_status(*err);
+        goto done;
+    }
     if (report(in, 0.75, "measurements")) {
         st = pdva_error_set(err, PDVA_ERR_CANCELLED, "analysis cancelled");
         goto done;
@@ -528,6 +547,10 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
         if (st != PDVA_OK)
             goto done;
     }
+    st = pdva_maps_compute(&d, in->frame_times_s, in->frames, 5.0, &res->maps, err);
+    if (st != PDVA_OK)
+        goto done;
+    res->has_maps = true;
     res->status = PDVA_SERIES_ANALYZED;
     report(in, 1.0, "done");
 done:

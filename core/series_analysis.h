@@ -46,6 +46,11 @@ typedef struct pdva_series_input {
     const pdva_series_debug *debug;/* optional */
 } pdva_series_input;
 
+/* The vesselness scales (Gaussian sigmas in pixels) the analysis uses at a pixel spacing: lumen
+ * radii of 0.6 to 4.2 mm, PDVA_VESSEL_SCALES of them, log-spaced. */
+#define PDVA_VESSEL_SCALES 7
+void pdva_vessel_scales(double mm_per_px, double sigmas[PDVA_VESSEL_SCALES]);
+
 /* Analyze one run. A run that cannot be analyzed (too few frames, no contrast, unknown timing)
  * returns PDVA_OK with res->status = PDVA_SERIES_NOT_APPLICABLE and a reason; errors reading
  * frames return their status (res->status = PDVA_SERIES_ERROR with the reason). PDVA_ERR_CANCELLED

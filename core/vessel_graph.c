@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -494,6 +495,110 @@ size_t pdva_vessel_graph_bridge(pdva_vessel_graph *g, double max_gap_px, double 
     }
     pdva_free(edge_of);
     pdva_free(joined);
+    recount_degrees(g);
+    return added;
+}
+
+/* Split edge e at its point k (0 < k < n - 1) by a new node; returns the node or -1. The two
+ * halves get their own copies of the points; the old edge is marked removed. */
+static int split_edge(pdva_vessel_graph *g, size_t e, size_t k)
+{
+    pdva_graph_edge old = g->edges[e];
+    pdva_vec2 *first = pdva_alloc_array(k + 1, sizeof *first);
+    pdva_vec2 *second = pdva_alloc_array(old.n - k, sizeof *second);
+    if (!first || !second) {
+        pdva_free(first);
+        pdva_free(second);
+        return -1;
+    }
+    memcpy(first, old.pts, (k + 1) * sizeof *first);
+    memcpy(second, old.pts + k, (old.n - k) * sizeof *second);
+    int v = add_node(g, old.pts[k]);
+    if (v < 0 || add_edge(g, old.a, v, first, k + 1) < 0) {
+        pdva_free(first);
+        pdva_free(second);
+        return -1;
+    }
+    if (add_edge(g, v, old.b, second, old.n - k) < 0) {
+        pdva_free(second);
+        g->edges[g->n_edges - 1].removed = true; /* the first half stays owned, unused */
+        return -1;
+    }
+    g->edges[e].removed = true; /* add_edge may have moved the array: index again */
+    return v;
+}
+
+size_t pdva_vessel_graph_bridge_to_side(pdva_vessel_graph *g, double max_gap_px,
+                                        double max_angle_deg, double min_edge_px,
+                                        pdva_error **err)
+{
+    recount_degrees(g);
+    size_t added = 0;
+    double cos_ahead = cos(max_angle_deg * M_PI / 180.0);
+    size_t n_nodes = g->n_nodes;
+    for (size_t a = 0; a < n_nodes; a++) {
+        if (g->nodes[a].removed || g->nodes[a].degree != 1 || g->nodes[a].at_border)
+            continue;
+        size_t ea = SIZE_MAX;
+        for (size_t e = 0; e < g->n_edges && ea == SIZE_MAX; e++)
+            if (!g->edges[e].removed && (g->edges[e].a == (int)a || g->edges[e].b == (int)a))
+                ea = e;
+        if (ea == SIZE_MAX || pdva_graph_edge_length(&g->edges[ea]) < min_edge_px)
+            continue;
+        pdva_vec2 pa = g->nodes[a].p;
+        pdva_vec2 da = end_direction(&g->edges[ea], (int)a);
+        size_t best_e = SIZE_MAX, best_k = 0;
+        double best_d = max_gap_px;
+        for (size_t e = 0; e < g->n_edges; e++) {
+            const pdva_graph_edge *ed = &g->edges[e];
+            if (ed->removed || e == ea)
+                continue;
+            for (size_t k = 0; k < ed->n; k++) {
+                pdva_vec2 v = pdva_v2_sub(ed->pts[k], pa);
+                double d = pdva_v2_norm(v);
+                if (d >= best_d || d < 1e-6 || pdva_v2_dot(v, da) < cos_ahead * d)
+                    continue;
+                best_d = d;
+                best_e = e;
+                best_k = k;
+            }
+        }
+        if (best_e == SIZE_MAX)
+            continue;
+        /* near an end of that edge, join its node rather than split it a pixel away */
+        const pdva_graph_edge *target = &g->edges[best_e];
+        int v;
+        if (best_k <= 2)
+            v = target->a;
+        else if (best_k + 3 >= target->n)
+            v = target->b;
+        else
+            v = split_edge(g, best_e, best_k);
+        if (v < 0 || v == (int)a) {
+            if (v < 0) {
+                pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory to bridge vessel gaps");
+                break;
+            }
+            continue;
+        }
+        size_t np = (size_t)ceil(best_d) + 1;
+        if (np < 2)
+            np = 2;
+        pdva_vec2 *pts = pdva_alloc_array(np, sizeof *pts);
+        if (!pts) {
+            pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory to bridge vessel gaps");
+            break;
+        }
+        for (size_t k = 0; k < np; k++)
+            pts[k] = pdva_v2_lerp(pa, g->nodes[v].p, (double)k / (double)(np - 1));
+        if (add_edge(g, (int)a, v, pts, np) < 0) {
+            pdva_free(pts);
+            pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory to bridge vessel gaps");
+            break;
+        }
+        added++;
+        recount_degrees(g);
+    }
     recount_degrees(g);
     return added;
 }

@@ -61,6 +61,17 @@ size_t pdva_vessel_graph_bridge(pdva_vessel_graph *g, double max_gap_px, double 
                                 pdva_error **err);
 
 /* Length of an edge's chain in pixels. */
+/* Join vessel ends to the side of another vessel: a branch whose first millimetres did not
+ * segment (faint where it leaves a wide, bright vessel, or hidden by its blur) ends a few
+ * millimetres short of the vessel it comes from. Each end (degree 1, away from the border) of an
+ * edge at least min_edge_px long is joined to the nearest point of another edge within
+ * max_gap_px that lies ahead of it (within max_angle_deg of its direction); that edge is split
+ * there by a new node. Run after pruning, so spurs are gone. Returns the number of bridges
+ * added; on memory exhaustion sets *err and returns what was added. */
+size_t pdva_vessel_graph_bridge_to_side(pdva_vessel_graph *g, double max_gap_px,
+                                        double max_angle_deg, double min_edge_px,
+                                        pdva_error **err);
+
 double pdva_graph_edge_length(const pdva_graph_edge *e);
 
 void pdva_vessel_graph_free(pdva_vessel_graph *g);

@@ -123,6 +123,26 @@ static pdva_status analyze_one(study_analysis *sa, const pdva_study *study, size
     e->info.frame_times_s = e->frame_times;
     if (in->series_instance_uid[0])
         snprintf(e->uid, sizeof e->uid, "%s", in->series_instance_uid);
+    /* a folder or a CD may hold more than one study: the report is about one, the study of the
+     * first angiographic series; the others are listed, not merged into its findings */
+    if (in->kind != PDVA_IMAGE_NOT_ANGIOGRAPHIC && sa->study_uid_from_angio &&
+        in->study_instance_uid[0] && strcmp(in->study_instance_uid, sa->study_uid) != 0) {
+        e->status = PDVA_SERIES_NOT_APPLICABLE;
+        snprintf(e->reason, sizeof e->reason,
+                 "belongs to another study (Study Instance UID %.64s); analyze it on its own",
+                 in->study_instance_uid);
+        sa->other_studies++;
+        pdva_series_destroy(series);
+        return PDVA_OK;
+    }
+    if (in->kind != PDVA_IMAGE_NOT_ANGIOGRAPHIC && !sa->study_uid_from_angio) {
+        /* identity from the first angiographic series, not from a stray report or scout */
+        if (in->study_instance_uid[0]) {
+            sa->study_uid[0] = sa->patient_id[0] = sa->study_date[0] = '\0';
+            sa->laterality = 0;
+            sa->study_uid_from_angio = true;
+        }
+    }
     take_identity(sa, in);
     if (in->kind == PDVA_IMAGE_NOT_ANGIOGRAPHIC) {
         e->status = PDVA_SERIES_NOT_APPLICABLE;
@@ -169,6 +189,17 @@ static pdva_status analyze_one(study_analysis *sa, const pdva_study *study, size
     if (e->analyzed) {
         e->flow_ml_min = spacing ? e->result.flow_ml_min : NAN;
         flow_point(e);
+        if (o->output_dir && e->result.has_maps) {
+            pdva_error *merr = NULL;
+            if (pdva_maps_write_png(&e->result.maps, o->output_dir, (unsigned)(si + 1), e->maps,
+                                    &merr) != PDVA_OK) {
+                /* the report still goes out without its pictures */
+                pdva_log(&sa->logger, PDVA_LOG_WARNING, "parametric maps not written: %s",
+                         pdva_error_message(merr));
+                pdva_series_result_note(&e->result, "parametric maps could not be written");
+            }
+            pdva_error_destroy(merr);
+        }
     }
     pdva_log(&sa->logger, PDVA_LOG_INFO, "series %zu: %s%s%s", si + 1,
              e->analyzed ? "analyzed" : "not analyzed", e->reason[0] ? ": " : "", e->reason);
@@ -216,7 +247,9 @@ pdva_status pdva_analyze(const char *const *paths, size_t n_paths,
             return pdva_error_set(err, PDVA_ERR_VERSION_MISMATCH,
                                   "pdva_analysis_options.struct_size %zu is not a known version",
                                   options->struct_size);
-        memcpy(&o, options, sizeof o);
+        /* a host built against an older header passed a smaller struct: read no further than
+         * it (fields it does not know keep their defaults) */
+        memcpy(&o, options, options->struct_size < sizeof o ? options->struct_size : sizeof o);
         o.struct_size = sizeof o;
     }
     study_analysis sa;

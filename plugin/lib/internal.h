@@ -11,6 +11,7 @@
 #include "core/result.h"
 #include "dicom/pdva_dicom.h"
 #include "pdva/pdva.h"
+#include "plugin/lib/maps_png.h"
 
 #define PDVA_LOW_FLOW_ML_MIN 300.0
 
@@ -26,6 +27,7 @@ typedef struct series_entry {
     double flow_ml_min;          /* the series' arterialization flow, NAN */
     pdva_vec2 flow_point;        /* where low flow is pointed at */
     bool flow_point_known;
+    pdva_map_file maps[PDVA_MAP_COUNT]; /* pictures written to the output folder */
 } series_entry;
 
 typedef struct study_analysis {
@@ -35,6 +37,8 @@ typedef struct study_analysis {
     char patient_id[PDVA_SHORT_MAX];
     char study_date[9];
     char laterality;
+    bool study_uid_from_angio;   /* the identity above comes from an angiographic series */
+    size_t other_studies;        /* angiographic series of other studies, left out */
     int wound[PDVA_VENOSOME_COUNT];
     size_t n_wound;
     const char *baseline_ref;    /* as given (path), or NULL */

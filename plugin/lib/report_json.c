@@ -373,6 +373,17 @@ static json_t *series_json(const study_analysis *sa, size_t index, id_counters *
                             spacing ? nonneg(r->conduit_velocity_mm_s, 1) : json_null());
         json_object_set_new(o, "max_motion_px", num(r->max_motion_px, 2));
     }
+    if (analyzed && s->maps[0].written) {
+        json_t *maps = json_object();
+        for (int k = 0; k < PDVA_MAP_COUNT; k++) {
+            json_t *m = json_object();
+            json_object_set_new(m, "file", json_string(s->maps[k].relative_path));
+            json_object_set_new(m, "low", num(s->maps[k].low, 4));
+            json_object_set_new(m, "high", num(s->maps[k].high, 4));
+            json_object_set_new(maps, pdva_map_name((pdva_map_kind)k), m);
+        }
+        json_object_set_new(o, "parametric_maps", maps);
+    }
     json_t *notes = json_array();
     for (size_t i = 0; i < r->n_notes; i++)
         json_array_append_new(notes, json_string(r->notes[i]));
@@ -461,6 +472,11 @@ json_t *pdva_report_build(const study_analysis *sa, pdva_error **err)
         alert(alerts, "info", NULL,
               "No wound venosome given: every collateral leaving the conduit is marked to "
               "embolize; give the wound's venosome to keep those that feed it");
+    if (sa->other_studies)
+        alert(alerts, "warning", NULL,
+              "%zu angiographic series belong to another study and were not analyzed with this "
+              "one: analyze each study on its own",
+              sa->other_studies);
     if (sa->ignored_files)
         alert(alerts, "info", NULL, "%zu input file(s) are not DICOM and were skipped",
               sa->ignored_files);

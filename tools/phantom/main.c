@@ -2,10 +2,13 @@
  *
  *   pdva-phantom --scenario NAME --seed N --out DIR [--encoding NAME] [--size N] [--frames N]
  *                [--spacing pixel|ermf|distances|none] [--runs leg|foot|both] [--no-preview]
+ *                [--defect no-contrast|noise|saturated-frame|blank-frame]
  *
  * Writes DIR/series-<n>-<leg|foot>/ (the DICOM series), DIR/truth.json, DIR/context.json and
  * DIR/preview.png. The scenario "followup-pair" writes DIR/baseline/ and DIR/control/, the
  * control's truth carrying the comparison with the baseline. Deterministic per (scenario, seed).
+ * A --defect that removes the contrast or the anatomy leaves truth.json and preview.png out: no
+ * truth describes such frames.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <jansson.h>
@@ -18,6 +21,7 @@
 #include "dicom/pdva_dicom_writer.h"
 #include "pdva/pdva.h"
 #include "tools/phantom/conc.h"
+#include "tools/phantom/defect.h"
 #include "tools/phantom/preview.h"
 #include "tools/phantom/render.h"
 #include "tools/phantom/study.h"
@@ -33,10 +37,12 @@ static void usage(FILE *out)
             "                    xa-rle, xa-jpeg-ls, enhanced-xa, xrf, xa-frame-per-file\n"
             "                    (default: chosen from the seed)\n"
             "  --size N          rows = columns (default 1024)\n"
-            "  --frames N        number of frames (default: 30-60, covering the transit)\n"
+            "  --frames N        number of frames, 2-400 (default: 30-60, covering the transit)\n"
             "  --spacing S       pixel | ermf | distances | none (default: chosen from the seed)\n"
             "  --runs R          leg | foot | both (default: chosen by the scenario)\n"
             "  --no-preview      do not write preview.png\n"
+            "  --defect NAME     no-contrast, noise, saturated-frame or blank-frame: an acquisition\n"
+            "                    defect, for robustness tests (the first two write no truth.json)\n"
             "scenarios:");
     for (size_t i = 0; ph_scenarios[i]; i++)
         fprintf(out, " %s", ph_scenarios[i]);
@@ -116,8 +122,9 @@ static void fill_desc(pdva_xa_series_desc *d, const ph_study *st, const ph_run *
 }
 
 /* Render every frame of a run, collect its truth curves, write its series. */
-static int generate_run(const ph_study *st, size_t index, int role, const char *study_dir,
-                        ph_conc *conc, ph_run_truth *rt, uint16_t **pixels_out)
+static int generate_run(const ph_study *st, size_t index, int role, ph_defect defect,
+                        const char *study_dir, ph_conc *conc, ph_run_truth *rt,
+                        uint16_t **pixels_out)
 {
     const ph_run *run = &st->runs[index];
     ph_render r;
@@ -136,6 +143,7 @@ static int generate_run(const ph_study *st, size_t index, int role, const char *
         fprintf(stderr, "pdva-phantom: out of memory for the frames of run %zu\n", index + 1);
         return -1;
     }
+    r.no_contrast = defect == PH_DEFECT_NO_CONTRAST;
     phantom_rng noise;
     phantom_rng_seed(&noise, st->seed * 4u + (uint64_t)role, STREAM_NOISE + index);
     for (uint32_t f = 0; f < run->frames; f++) {
@@ -145,6 +153,8 @@ static int generate_run(const ph_study *st, size_t index, int role, const char *
     }
     pdva_free(iodine);
     ph_render_free(&r);
+    ph_defect_apply(defect, pixels, run->rows, run->columns, run->frames, 12,
+                    st->seed * 4u + (uint64_t)role + index);
 
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/series-%d-%s", study_dir, run->series_number,
@@ -196,7 +206,8 @@ static int write_json(const json_t *doc, const char *dir, const char *name)
 
 /* Generate one study into study_dir; returns its truth (new reference) or NULL. */
 static json_t *generate_study(const char *scenario, uint64_t seed, int role, const ph_options *o,
-                              const char *study_dir, const json_t *baseline, bool preview)
+                              ph_defect defect, const char *study_dir, const json_t *baseline,
+                              bool preview)
 {
     ph_study st;
     char err[256] = "";
@@ -217,13 +228,16 @@ static json_t *generate_study(const char *scenario, uint64_t seed, int role, con
     json_t *truth = NULL;
     size_t done = 0;
     for (; done < st.n_runs; done++)
-        if (generate_run(&st, done, role, study_dir, &conc[done], &rt[done], &pixels[done]) != 0)
+        if (generate_run(&st, done, role, defect, study_dir, &conc[done], &rt[done], &pixels[done]) != 0)
             break;
     if (done == st.n_runs) {
         truth = ph_truth_build(&st, conc, rt, baseline, PDVA_VERSION_STRING);
         const char *base_report = st.followup.is_control ? PH_BASELINE_REPORT_PATH : NULL;
         json_t *ctx = ph_context_build(&st, base_report);
-        if (!truth || !ctx || write_json(truth, study_dir, "truth.json") != 0 ||
+        bool keep = ph_defect_keeps_truth(defect);
+        if (!keep)
+            preview = false;
+        if (!truth || !ctx || (keep && write_json(truth, study_dir, "truth.json") != 0) ||
             write_json(ctx, study_dir, "context.json") != 0) {
             json_decref(truth);
             truth = NULL;
@@ -255,6 +269,7 @@ int main(int argc, char **argv)
     const char *scenario = NULL, *out = NULL;
     uint64_t seed = 0;
     bool have_seed = false, preview = true;
+    ph_defect defect = PH_DEFECT_NONE;
     ph_options o;
     ph_options_init(&o);
     for (int i = 1; i < argc; i++) {
@@ -295,7 +310,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--size") == 0 || strcmp(a, "--frames") == 0) {
             long n = strtol(v, &end, 10);
             bool size = strcmp(a, "--size") == 0;
-            if (!end || *end || n < (size ? 128 : 8) || n > (size ? 2048 : 400)) {
+            if (!end || *end || n < (size ? 128 : 2) || n > (size ? 2048 : 400)) {
                 fprintf(stderr, "pdva-phantom: %s out of range\n", a);
                 return 2;
             }
@@ -311,6 +326,12 @@ int main(int argc, char **argv)
                     o.spacing_variant = k;
             if (o.spacing_variant == -2) {
                 fprintf(stderr, "pdva-phantom: --spacing is pixel, ermf, distances or none\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--defect") == 0) {
+            if (!ph_defect_from_name(v, &defect)) {
+                fprintf(stderr, "pdva-phantom: --defect is no-contrast, noise, saturated-frame or "
+                                "blank-frame\n");
                 return 2;
             }
         } else if (strcmp(a, "--runs") == 0) {
@@ -342,16 +363,16 @@ int main(int argc, char **argv)
         char base_dir[4096], ctrl_dir[4096];
         snprintf(base_dir, sizeof base_dir, "%s/baseline", out);
         snprintf(ctrl_dir, sizeof ctrl_dir, "%s/control", out);
-        json_t *base = generate_study(scenario, seed, 0, &o, base_dir, NULL, preview);
+        json_t *base = generate_study(scenario, seed, 0, &o, defect, base_dir, NULL, preview);
         if (!base)
             return 1;
-        json_t *ctrl = generate_study(scenario, seed, 1, &o, ctrl_dir, base, preview);
+        json_t *ctrl = generate_study(scenario, seed, 1, &o, defect, ctrl_dir, base, preview);
         json_decref(base);
         if (!ctrl)
             return 1;
         json_decref(ctrl);
     } else {
-        json_t *t = generate_study(scenario, seed, 0, &o, out, NULL, preview);
+        json_t *t = generate_study(scenario, seed, 0, &o, defect, out, NULL, preview);
         if (!t)
             return 1;
         json_decref(t);

@@ -489,7 +489,10 @@ void ph_render_frame(ph_render *r, const ph_run *run, const ph_conc *conc, uint3
                      phantom_rng *rng, float *iodine, uint16_t *out)
 {
     size_t npix = (size_t)r->rows * r->cols;
-    ph_render_iodine(r, run, conc, f, iodine);
+    if (r->no_contrast)
+        memset(iodine, 0, npix * sizeof *iodine);
+    else
+        ph_render_iodine(r, run, conc, f, iodine);
     for (size_t i = 0; i < npix; i++)
         iodine[i] += r->mu_background[i];
     /* patient motion moves the whole scene */

@@ -5,6 +5,7 @@
 #ifndef PDVA_PHANTOM_RENDER_H
 #define PDVA_PHANTOM_RENDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tools/phantom/conc.h"
@@ -22,6 +23,7 @@ typedef struct ph_render {
     float *entry_sample;         /* fractional centerline sample nearest to the pixel */
     float *blush_weight_mm[PDVA_VENOSOME_COUNT]; /* tissue path that fills, smoothed */
     uint8_t *venosome_label;     /* venosome polygon of each pixel, 255 outside all */
+    bool no_contrast;            /* render the anatomy only (the no-contrast defect) */
     /* scratch */
     float *work_a, *work_b;
 } ph_render;

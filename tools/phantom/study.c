@@ -401,6 +401,9 @@ static int set_timing(ph_run *run, phantom_rng *rng, uint32_t frames_opt)
         frames = 60;
     if (frames_opt)
         frames = frames_opt;
+    /* a very short run (robustness tests ask for 2 frames) still starts with a mask frame */
+    if (run->n_mask_frames >= frames)
+        run->n_mask_frames = frames > 1 ? frames - 1 : 1;
     run->frames = frames;
     run->variable_frame_times = variable;
     run->frame_times_s = pdva_alloc_array(frames, sizeof(double));

@@ -1,0 +1,70 @@
+/* maps.c — parametric maps from the time cube (see maps.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "core/maps.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/error.h"
+#include "core/curve.h"
+
+const char *pdva_map_name(pdva_map_kind kind)
+{
+    switch (kind) {
+    case PDVA_MAP_ARRIVAL: return "arrival_time_s";
+    case PDVA_MAP_TIME_TO_PEAK: return "time_to_peak_s";
+    case PDVA_MAP_PEAK: return "peak_height";
+    case PDVA_MAP_AUC: return "auc";
+    case PDVA_MAP_MTT: return "mean_transit_time_s";
+    case PDVA_MAP_COUNT: break;
+    }
+    return "unknown";
+}
+
+void pdva_maps_free(pdva_maps *maps)
+{
+    if (!maps)
+        return;
+    for (int i = 0; i < PDVA_MAP_COUNT; i++)
+        pdva_image_destroy(&maps->map[i]);
+}
+
+pdva_status pdva_maps_compute(const pdva_dsa_result *d, const double *t, uint32_t frames,
+                              double sigmas, pdva_maps *out, pdva_error **err)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t w = d->cube_width, h = d->cube_height;
+    for (int i = 0; i < PDVA_MAP_COUNT; i++) {
+        pdva_status st = pdva_image_create(&out->map[i], w, h, err);
+        if (st != PDVA_OK) {
+            pdva_maps_free(out);
+            return st;
+        }
+    }
+    double *curve = pdva_alloc_array(frames, sizeof(double));
+    if (!curve) {
+        pdva_maps_free(out);
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the parametric maps");
+    }
+    size_t plane = (size_t)w * h;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            for (uint32_t f = 0; f < frames; f++)
+                curve[f] = f < d->first_contrast_frame
+                               ? 0.0
+                               : d->cube[(size_t)f * plane + i] * d->cube_scale;
+            /* half-resolution pixels average 4 of the subtraction's */
+            double noise = pdva_dsa_noise_at(d, 2.0 * x + 1.0, 2.0 * y + 1.0) / 2.0;
+            pdva_curve_params cp;
+            pdva_curve_compute(t, curve, frames, sigmas * noise, &cp);
+            out->map[PDVA_MAP_ARRIVAL].data[i] = cp.valid ? (float)cp.arrival_time_s : NAN;
+            out->map[PDVA_MAP_TIME_TO_PEAK].data[i] = cp.valid ? (float)cp.peak_time_s : NAN;
+            out->map[PDVA_MAP_PEAK].data[i] = cp.valid ? (float)cp.peak_height : NAN;
+            out->map[PDVA_MAP_AUC].data[i] = cp.valid ? (float)cp.auc : NAN;
+            out->map[PDVA_MAP_MTT].data[i] = cp.valid ? (float)cp.mean_transit_time_s : NAN;
+        }
+    pdva_free(curve);
+    return PDVA_OK;
+}
