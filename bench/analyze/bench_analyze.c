@@ -244,8 +244,12 @@ int main(int argc, char **argv)
         snprintf(scales + strlen(scales), sizeof scales - strlen(scales), "%s%.3f", i ? "," : "",
                  sig[i]);
     char cmd[9000];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s' %u %u %.9g %s %d", PDVA_FRANGI_PY,
-             raw, out, w, h, vp.gamma, scales, repeat + 2);
+    int n_cmd = snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s' %u %u %.9g %s %d",
+                         PDVA_FRANGI_PY, raw, out, w, h, vp.gamma, scales, repeat + 2);
+    if (n_cmd < 0 || (size_t)n_cmd >= sizeof cmd) {
+        fprintf(stderr, "bench_analyze: the skimage command line does not fit\n");
+        return 1;
+    }
     FILE *pp = popen(cmd, "r");
     double sk = NAN, sk_cpu = NAN;
     if (pp) {
