@@ -1138,12 +1138,31 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
                         v, s, before, after, ratio_at[k]);
         best = fmax(best, ratio_at[k]);
     }
-    for (size_t k = 1; k < P.n_segs; k++)
-        if (ratio_at[k] >= 1.12 && ratio_at[k] >= 0.8 * best) {
-            av_k = k;
-            best = ratio_at[k];
-            break;
-        }
+    /* The branch point where the donor leaves a wider trunk qualifies too when the donor is
+     * short (its "after" window reaches the conduit): but there the calibre drops just past
+     * the node, while at the connection the stented vein starts at least at the donor's. */
+    size_t first_k = 0;
+    for (size_t k = 1; k < P.n_segs; k++) {
+        if (!(ratio_at[k] >= 1.12 && ratio_at[k] >= 0.8 * best))
+            continue;
+        if (first_k == 0)
+            first_k = k;
+        double s = path_s_at_segment(&P, k);
+        double up = pdva_path_median_d(&P, s - 16.0, s - 3.0);
+        double down = pdva_path_median_d(&P, s + 3.0, s + 16.0);
+        bool drops = isfinite(up) && isfinite(down) && down < 0.97 * up;
+        if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
+            PDVA_TRACEF("  av qualifies k %zu: calibre %.2f -> %.2f%s\n", k, up, down,
+                        drops ? " (drops: the donor's origin)" : "");
+        if (drops && path_s_at_segment(&P, k) - path_s_at_segment(&P, first_k) < 45.0)
+            continue;
+        av_k = k;
+        break;
+    }
+    if (av_k == 0)
+        av_k = first_k;
+    if (av_k > 0)
+        best = ratio_at[av_k];
     pdva_series_result *res = I->res;
     double s_av = NAN;
     if (av_k > 0 && best >= 1.12) {
