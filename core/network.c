@@ -235,6 +235,16 @@ static pdva_vec2 leaving_direction(const pdva_segment *s, int v, double reach)
     return pdva_v2_unit(pdva_v2_sub(p1, p0));
 }
 
+/* A segment the fits barely see (most of its points under a contrast-to-noise of 3): the
+ * skeleton of faint blush or noise next to a vessel, not a lumen that merges with it. */
+static bool segment_is_faint(const pdva_segment *s)
+{
+    size_t seen = 0;
+    for (size_t i = 0; i < s->n; i++)
+        seen += s->pt[i].cnr >= 3.0;
+    return seen * 10 < s->n * 3;
+}
+
 /* Flag the points whose profiles and curves mix the vessels of a branch point: around the node,
  * and back along the segment two branches come from while their lumens are still merged (two
  * vessels of radii r1 and r2 diverging at an angle theta overlap up to (r1 + r2) / sin(theta)
@@ -258,6 +268,8 @@ static void mark_junction_points(pdva_network *net, bool measured)
             const pdva_segment *s = &net->seg[si];
             if (s->a != (int)v && s->b != (int)v)
                 continue;
+            if (measured && segment_is_faint(s))
+                continue;
             double rr = measured ? s->median_r_px : NAN;
             if (!isfinite(rr)) {
                 size_t k = s->a == (int)v ? 0 : s->n - 1;
@@ -267,6 +279,8 @@ static void mark_junction_points(pdva_network *net, bool measured)
             r[m++] = rr;
             r_node = fmax(r_node, rr);
         }
+        if (m < 3)
+            continue; /* with faint skeleton set aside, the vessel just goes through */
         pdva_vec2 dir[MAX_MEET];
         for (size_t a = 0; a < m; a++)
             dir[a] = leaving_direction(&net->seg[meet[a]], (int)v, 2.0 * r_node + 6.0);
