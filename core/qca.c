@@ -210,8 +210,29 @@ void pdva_reference_diameter(const double *s, const double *d, size_t n, double 
             ref[i] = d[i];
         return;
     }
+    /* start from the wider points (at least 80 % of the upper quartile): a long lesion may
+     * cover half the window, and a first fit through it would take it for the vessel */
+    double q75 = NAN;
+    {
+        double *sorted = pdva_alloc_array(n ? n : 1, sizeof(double));
+        size_t m = 0;
+        if (sorted) {
+            for (size_t i = 0; i < n; i++)
+                if (isfinite(d[i]))
+                    sorted[m++] = d[i];
+            for (size_t x = 1; x < m; x++)
+                for (size_t y = x; y > 0 && sorted[y - 1] > sorted[y]; y--) {
+                    double t = sorted[y];
+                    sorted[y] = sorted[y - 1];
+                    sorted[y - 1] = t;
+                }
+            if (m)
+                q75 = sorted[(3 * m) / 4 < m ? (3 * m) / 4 : m - 1];
+            pdva_free(sorted);
+        }
+    }
     for (size_t i = 0; i < n; i++)
-        use[i] = isfinite(d[i]);
+        use[i] = isfinite(d[i]) && !(isfinite(q75) && d[i] < 0.8 * q75);
     double a = 0.0, b = 0.0;
     for (int iter = 0; iter < 6; iter++) {
         double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
