@@ -178,11 +178,15 @@ static void print_summary(const runner_options *o, const pdva_report *report,
     fputs(summary, out);
     if (summary[0] && summary[strlen(summary) - 1] != '\n')
         fputc('\n', out);
+    /* counts at or above each level: the summary above lists critical alerts and warnings,
+     * the informational ones are in the report */
     size_t alerts = pdva_report_alert_count(report, PDVA_ALERT_INFO);
+    size_t warnings = pdva_report_alert_count(report, PDVA_ALERT_WARNING);
     size_t critical = pdva_report_alert_count(report, PDVA_ALERT_CRITICAL);
-    fprintf(out, "\n%zu series, %zu analyzed, %zu alert%s (%zu critical), %.1f s\n",
-            pdva_report_series_count(report), pdva_report_analyzed_count(report), alerts,
-            alerts == 1 ? "" : "s", critical, seconds);
+    fprintf(out, "\n%zu series, %zu analyzed, %zu critical, %zu warning%s, %zu note%s, %.1f s\n",
+            pdva_report_series_count(report), pdva_report_analyzed_count(report), critical,
+            warnings - critical, warnings - critical == 1 ? "" : "s", alerts - warnings,
+            alerts - warnings == 1 ? "" : "s", seconds);
     if (report_path[0])
         fprintf(out, "Report: %s\n", report_path);
 }

@@ -195,7 +195,7 @@ static double expected_cine_rate(const series *s)
 /* ---- the checks -------------------------------------------------------------------------------
  */
 
-/* dciodvfy warnings the writer accepts, each explained in docs/dicom-conformance-writer.md. */
+/* dciodvfy warnings the writer accepts, each explained in docs/dicom-conformance.md (Writer). */
 static const char *const known_warnings[] = {
     /* dicom3tools checks Planes in Acquisition against the Plane Identification terms */
     "Warning - Unrecognized defined term <SINGLE PLANE> for value 1 of attribute <Planes in "
