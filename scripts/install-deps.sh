@@ -12,14 +12,12 @@ packages=(
     libdcmtk-dev libinsighttoolkit5-dev libcmocka-dev libjansson-dev zlib1g-dev libpng-dev
     # tools the tests run: DCMTK's command-line tools, dicom3tools (dciodvfy), python checkers
     dcmtk dicom3tools python3 python3-jsonschema python3-pydicom python3-numpy python3-skimage
-    # the PACS host and the browser the plugin tests drive
-    orthanc orthanc-dev chromium nodejs
+    python3-websocket
+    # the PACS host and the browser the plugin tests drive (over the DevTools protocol)
+    orthanc orthanc-dev chromium
     # network namespace for loopback-only servers, process tools
     iproute2 util-linux procps curl ca-certificates time
 )
-
-# npm: Debian's package, unless a node install that bundles npm is already there.
-command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,43 +1,24 @@
 #!/usr/bin/python3
-# run_browser_test.py — the Orthanc Explorer integration in a real browser: installs
-# playwright-core with `npm ci` (outside the network namespace: it needs the npm registry), then,
-# inside a private network namespace, starts a real Orthanc with the plugin on 127.0.0.1,
-# uploads a generated study and runs browser_test.mjs in Debian's headless Chromium against it.
-# Screenshots land in the work folder.
+# run_browser_test.py — the Orthanc Explorer integration in a real browser: inside a private
+# network namespace, starts a real Orthanc with the plugin on 127.0.0.1, uploads a generated
+# study and runs browser_test.py, which drives Debian's headless Chromium over the DevTools
+# protocol (cdp.py, with Debian's python3-websocket; nothing from npm). Screenshots land in the
+# work folder.
 #
 #   run_browser_test.py --plugin LIB --phantom PATH --work DIR
 # SPDX-License-Identifier: GPL-3.0-or-later
 import argparse
-import filecmp
 import os
-import shutil
 import subprocess
 import sys
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "orthanc"))
+sys.path.insert(0, HERE)
 import orthanc_fixture as fx  # noqa: E402
 
 SKIP = 77
-
-
-def install_node_modules(work):
-    """npm ci into work/node, unless the same lock file is already installed there."""
-    node_dir = os.path.join(work, "node")
-    os.makedirs(node_dir, exist_ok=True)
-    lock = os.path.join(HERE, "package-lock.json")
-    installed = os.path.join(node_dir, "node_modules", ".package-lock.json")
-    copied = os.path.join(node_dir, "package-lock.json")
-    if os.path.exists(installed) and os.path.exists(copied) and filecmp.cmp(lock, copied, False):
-        return node_dir
-    for name in ("package.json", "package-lock.json"):
-        shutil.copy(os.path.join(HERE, name), node_dir)
-    r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-                       cwd=node_dir, capture_output=True, text=True, timeout=600)
-    if r.returncode != 0:
-        print(r.stdout + r.stderr)
-        raise SystemExit("npm ci failed (is the npm registry reachable?)")
-    return node_dir
 
 
 def generate(work, name, extra):
@@ -56,37 +37,40 @@ def main():
     ARGS = parser.parse_args()
     for name in ("plugin", "phantom", "work"):
         setattr(ARGS, name, os.path.abspath(getattr(ARGS, name)))
-    for tool in ("/usr/bin/chromium", "/usr/bin/node"):
-        if not os.path.exists(tool):
-            print("SKIP: %s is not installed (scripts/install-deps.sh)" % tool)
-            return SKIP
+    if not os.path.exists("/usr/bin/chromium"):
+        print("SKIP: /usr/bin/chromium is not installed (scripts/install-deps.sh)")
+        return SKIP
+    try:
+        import browser_test
+    except ImportError as e:  # python3-websocket missing
+        print("SKIP: %s (scripts/install-deps.sh installs python3-websocket)" % e)
+        return SKIP
     os.makedirs(ARGS.work, exist_ok=True)
-    if os.environ.get(fx.NETNS_MARK) != "1":
-        install_node_modules(ARGS.work)
     fx.enter_private_network()
-    node_dir = os.path.join(ARGS.work, "node")
 
     small = generate(ARGS.work, "study-small", ["--scenario", "combined", "--seed", "6",
                                                 "--size", "256", "--frames", "24"])
     long = generate(ARGS.work, "study-long", ["--scenario", "combined", "--seed", "5",
                                               "--size", "512", "--frames", "60"])
     shots = fx.fresh(os.path.join(ARGS.work, "screenshots"))
-    profile = fx.fresh(os.path.join(ARGS.work, "chromium-profile"))
+    chromium_log = os.path.join(ARGS.work, "chromium.log")
     orthanc = fx.Orthanc(fx.fresh(os.path.join(ARGS.work, "orthanc")), ARGS.plugin, 18130,
                          {"Pdva": {"ThreadsPerAnalysis": 1}})
     orthanc.start()
     try:
         series = orthanc.series_of_folder(os.path.join(small, "series-1-leg"))
         long_series = orthanc.series_of_folder(os.path.join(long, "series-1-leg"))
-        env = dict(os.environ, NODE_PATH=os.path.join(node_dir, "node_modules"),
-                   HOME=profile, PLAYWRIGHT_BROWSERS_PATH="0")
-        # the script imports playwright-core from node_dir: run it from there
-        script = os.path.join(node_dir, "browser_test.mjs")
-        shutil.copy(os.path.join(HERE, "browser_test.mjs"), script)
-        r = subprocess.run(["node", script, "--base", orthanc.base, "--series", series,
-                            "--long-series", long_series, "--shots", shots,
-                            "--profile", profile], cwd=node_dir, env=env, timeout=900)
-        if r.returncode != 0:
+        try:
+            browser_test.run(orthanc.base, series, long_series, shots, chromium_log)
+        except Exception:  # noqa: BLE001 - a failed check or a browser that misbehaved
+            traceback.print_exc()
+            print("--- Chromium log (%s), last lines:" % chromium_log)
+            try:
+                with open(chromium_log, errors="replace") as f:
+                    print("".join(f.readlines()[-20:]))
+            except OSError:
+                pass
+            print("--- Orthanc log, last lines:")
             print(orthanc.log_tail(40))
             return 1
         for name in ("explorer-before.png", "explorer-form.png", "explorer-summary.png",
