@@ -525,14 +525,30 @@ static stop_kind walk_trunk(interp *I, int seg, int node, pdva_path *P, bool foo
         if (foot && I->in->have_foot_frame) {
             int at[MAX_AT];
             size_t k = pdva_network_segments_at(I->net, v, at, MAX_AT);
+            /* the two veins of the split are of a calibre: a collateral leaving the conduit
+             * may reach the forefoot too, through a venosome branch that joins a plantar
+             * vein, but it is much thinner than the conduit going on */
             int forward = 0;
+            double r_first = 0.0, r_second = 0.0;
             for (size_t i = 0; i < k; i++) {
-                if (I->on_main[at[i]] || seg_radius(I, at[i]) < 0.22 * trunk_r)
+                double r = way_radius(I, at[i], v, I->on_main, 2);
+                if (I->on_main[at[i]] || r < 0.22 * trunk_r)
                     continue;
-                if (subtree_max_u(I, at[i], v, I->on_main) > 0.5)
+                if (subtree_max_u(I, at[i], v, I->on_main) > 0.5) {
                     forward++;
+                    if (r > r_first) {
+                        r_second = r_first;
+                        r_first = r;
+                    } else if (r > r_second) {
+                        r_second = r;
+                    }
+                }
             }
-            if (forward >= 2) {
+            if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
+                PDVA_TRACEF("  node %d: %d forward, radii %.2f %.2f\n", v, forward, r_first,
+                            r_second);
+            /* (a piece of the split's merged blob measures wider than the conduit itself) */
+            if (forward >= 2 && r_second >= 0.4 * fmin(r_first, trunk_r)) {
                 *split_node = v;
                 return STOP_SPLIT;
             }
@@ -986,6 +1002,21 @@ static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
     }
     /* its share of the flow: its own velocity and lumen against the conduit's */
     double v_c = pdva_path_velocity(&P, 3.0, length - 2.0, 8, NULL);
+    double a_near = pdva_path_median_arrival(&P, 2.0, 10.0);
+    double a_far = pdva_path_median_arrival(&P, length - 10.0, length - 2.0);
+    if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
+        PDVA_TRACEF("  collateral candidate (%.0f,%.0f)->(%.0f,%.0f) %.1f mm d %.2f arrival %.3f "
+                    "-> %.3f v %.1f\n", P.pt[0].p.x, P.pt[0].p.y, P.pt[P.n - 1].p.x,
+                    P.pt[P.n - 1].p.y, length, d, a_near, a_far, v_c);
+    /* what the conduit feeds fills from the conduit outward; a foot vein that fills from its far
+     * end (through the plantar veins) and only crosses or touches the conduit takes nothing from
+     * it. (Not in the leg: a collateral running up is often followed onto an artery it crosses
+     * on its way to the top edge, whose contrast comes earlier.) */
+    if (I->in->run == PDVA_RUN_FOOT && isfinite(a_near) && isfinite(a_far) &&
+        a_near > a_far + 0.3) {
+        pdva_path_free(&P);
+        return false;
+    }
     double share = NAN;
     if (isfinite(v_c) && isfinite(d) && isfinite(conduit_flow_ml_min) && conduit_flow_ml_min > 0)
         share = v_c * M_PI * 0.25 * d * d * 0.06 / conduit_flow_ml_min;
