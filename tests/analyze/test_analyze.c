@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -354,11 +355,35 @@ static bool listed(const listing *l, const char *path, long long size)
     return false;
 }
 
+/* Remove a folder and everything under it (a test's own output from an earlier run). */
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char path[4400];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            struct stat st;
+            if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_tree(path);
+            else
+                remove(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
 static void test_writes_only_into_output_folder(void **state)
 {
     (void)state;
     char out[4096];
     snprintf(out, sizeof out, "%s/out-reference", g_scratch);
+    /* from scratch: files left by an earlier run would pass for files this one did not write */
+    remove_tree(out);
     mkdir(out, 0755);
     listing before_study = {0}, before_scratch = {0};
     char study[4096];
