@@ -365,7 +365,9 @@ static void remove_tree(const char *dir)
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
             char path[4400];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            int len = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            if (len < 0 || (size_t)len >= sizeof path)
+                continue;
             struct stat st;
             if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
                 remove_tree(path);
