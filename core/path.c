@@ -94,11 +94,13 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double quantile_field(const pdva_path *path, double s0, double s1, int field, double q)
+/* The finite values of a field (0: diameter, 1: arrival) over [s0, s1] away from branch
+ * points, sorted into buf (cap values at most). Returns how many. */
+static size_t sorted_field(const pdva_path *path, double s0, double s1, int field, double *buf,
+                           size_t cap)
 {
-    double buf[2048];
     size_t m = 0;
-    for (size_t i = 0; i < path->n && m < 2048; i++) {
+    for (size_t i = 0; i < path->n && m < cap; i++) {
         const pdva_path_point *p = &path->pt[i];
         if (p->s_mm < s0 || p->s_mm > s1 || p->near_junction)
             continue;
@@ -106,9 +108,16 @@ static double quantile_field(const pdva_path *path, double s0, double s1, int fi
         if (isfinite(v))
             buf[m++] = v;
     }
+    qsort(buf, m, sizeof(double), compare_double);
+    return m;
+}
+
+static double quantile_field(const pdva_path *path, double s0, double s1, int field, double q)
+{
+    double buf[2048];
+    size_t m = sorted_field(path, s0, s1, field, buf, 2048);
     if (!m)
         return NAN;
-    qsort(buf, m, sizeof(double), compare_double);
     double x = q * (double)(m - 1);
     size_t lo = (size_t)floor(x);
     size_t hi = lo + 1 < m ? lo + 1 : lo;
@@ -123,18 +132,9 @@ double pdva_path_quantile_d(const pdva_path *path, double s0, double s1, double 
 static double median_field(const pdva_path *path, double s0, double s1, int field)
 {
     double buf[2048];
-    size_t m = 0;
-    for (size_t i = 0; i < path->n && m < 2048; i++) {
-        const pdva_path_point *p = &path->pt[i];
-        if (p->s_mm < s0 || p->s_mm > s1 || p->near_junction)
-            continue;
-        double v = field == 0 ? p->d : p->arrival_s;
-        if (isfinite(v))
-            buf[m++] = v;
-    }
+    size_t m = sorted_field(path, s0, s1, field, buf, 2048);
     if (!m)
         return NAN;
-    qsort(buf, m, sizeof(double), compare_double);
     return m % 2 ? buf[m / 2] : 0.5 * (buf[m / 2 - 1] + buf[m / 2]);
 }
 
