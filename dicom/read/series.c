@@ -2,13 +2,13 @@
  * frames one at a time.
  *
  * Every file is pre-scanned (prescan.c), parsed by DCMTK with large values left on disk, and
- * its header checked against the limits before anything sized by it is allocated. A multi-frame
- * file stays parsed: a native frame is read with DCMTK's partial value access (one call per
- * frame, through the series' DcmFileCache), a compressed one is decoded by DCMTK's codecs. A
- * series of single-frame files keeps only small per-file facts: a native little-endian frame
- * is read straight from the offset the pre-scan found (parsing the file a second time would
- * double the cost), any other file is parsed again; both after checking that the file did not
- * change. Frames are decoded straight into the caller's buffer when the samples are 16-bit,
+ * its header checked against the limits before anything sized by it is allocated. A native
+ * little-endian frame is read straight from the offset the pre-scan found, with one pread
+ * (through a descriptor kept open for a multi-frame file; DCMTK's parse is dropped after open);
+ * a big-endian one with DCMTK's partial value access (it swaps the bytes); a compressed one is
+ * decoded by DCMTK's codecs from the file kept parsed. A series of single-frame files keeps
+ * only small per-file facts; a file other than native little endian is parsed again when its
+ * frame is read. Every file is checked not to have changed since the pre-scan. Frames are decoded straight into the caller's buffer when the samples are 16-bit,
  * then mapped to output values in place (pixel_map.c).
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -26,7 +26,6 @@
 #include "dicom/read/read_internal.h"
 
 #define JPEG_HEAD_SMALL 4096u
-#define NATIVE_CHUNK_SAMPLES 131072u /* direct reads: converted while in cache (256 KiB) */
 #define JPEG_HEAD_LARGE 65536u
 #define N_TIME_SOURCES 4
 
@@ -58,6 +57,7 @@ struct pdva_series {
     size_t open_index; /* file parsed in `dcm`, or SIZE_MAX */
     pdva_dcm_file *dcm;
     FILE *fp;         /* the open file, for code stream checks */
+    int native_fd;    /* one native little-endian file: its descriptor, read directly; or -1 */
     uint8_t *scratch; /* 8-bit containers: one frame of bytes */
     size_t scratch_size;
     uint8_t *head; /* JPEG header bytes */
@@ -317,6 +317,29 @@ static pdva_status finish_readable(pdva_series *s, const pdva_read_header *h, pd
     return PDVA_OK;
 }
 
+/* Open f read-only into *fd and check that it is still the file the pre-scan saw (size, time,
+ * inode): frames are read from the offsets that scan found. */
+static pdva_status open_unchanged(const series_file *f, int *fd, pdva_error **err)
+{
+    *fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return pdva_error_set(err, PDVA_ERR_IO, "%s: cannot open: %s", f->name, strerror(errno));
+    struct stat sb;
+    pdva_status st = PDVA_OK;
+    if (fstat(*fd, &sb) != 0)
+        st = pdva_error_set(err, PDVA_ERR_IO, "%s: cannot stat", f->name);
+    else if ((uint64_t)sb.st_size != f->scan.file_size ||
+             (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec != f->scan.mtime_ns ||
+             (uint64_t)sb.st_ino != f->scan.inode || (uint64_t)sb.st_dev != f->scan.device)
+        st = pdva_error_set(err, PDVA_ERR_INCONSISTENT, "%s changed since the series was opened",
+                            f->name);
+    if (st != PDVA_OK) {
+        close(*fd);
+        *fd = -1;
+    }
+    return st;
+}
+
 /* ---- one multi-frame (or single-frame) file --------------------------------------------- */
 
 static pdva_status open_single(pdva_series *s, pdva_error **err)
@@ -372,6 +395,11 @@ static pdva_status open_single(pdva_series *s, pdva_error **err)
         s->fp = fopen(f->path, "rb");
         if (!s->fp)
             st = pdva_error_set(err, PDVA_ERR_IO, "%s: cannot open", f->name);
+    } else if (st == PDVA_OK && !x->big_endian) {
+        /* frames are read from the descriptor; DCMTK's parse is no longer needed */
+        st = open_unchanged(f, &s->native_fd, err);
+        if (st == PDVA_OK)
+            close_current(s);
     }
 done:
     pdva_read_header_clear(&h);
@@ -677,6 +705,7 @@ pdva_status pdva_series_open(const char *const *paths, size_t n_paths, const pdv
         return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "out of memory");
     s->limits = resolved;
     s->open_index = SIZE_MAX;
+    s->native_fd = -1;
     s->files = pdva_calloc_array(n_paths, sizeof *s->files);
     if (!s->files) {
         pdva_free(s);
@@ -731,45 +760,40 @@ static pdva_status ensure_open(pdva_series *s, size_t i, pdva_error **err)
     return PDVA_OK;
 }
 
-/* A native little-endian frame of a one-frame-per-file series, read straight from the offset the
- * pre-scan found, without parsing the file with DCMTK a second time (its header was parsed and
- * checked at open; fstat on the open descriptor tells that it did not change since). */
-static pdva_status read_native_direct(pdva_series *s, const series_file *f, uint16_t *dst,
-                                      size_t pixels, pdva_error **err)
+/* A native little-endian frame read straight from the file at `at`, in one pread (DCMTK's
+ * partial value access does the same read through more layers; reading in cache-sized chunks
+ * was measured slower here: a system call costs more than the cache misses it saves), then
+ * mapped to output values. */
+static pdva_status read_native_at(pdva_series *s, int fd, const char *name, uint64_t at,
+                                  uint16_t *dst, size_t pixels, pdva_error **err)
 {
     unsigned bytes = s->info.bits_allocated / 8u;
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pdva_error_set(err, PDVA_ERR_IO, "%s: cannot open: %s", f->name, strerror(errno));
-    struct stat sb;
-    pdva_status st = PDVA_OK;
-    if (fstat(fd, &sb) != 0) {
-        st = pdva_error_set(err, PDVA_ERR_IO, "%s: cannot stat", f->name);
-    } else if ((uint64_t)sb.st_size != f->scan.file_size ||
-               (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec != f->scan.mtime_ns ||
-               (uint64_t)sb.st_ino != f->scan.inode || (uint64_t)sb.st_dev != f->scan.device) {
-        st = pdva_error_set(err, PDVA_ERR_INCONSISTENT, "%s changed since the series was opened",
-                            f->name);
+    uint8_t *buf = bytes == 2 ? (uint8_t *)dst : s->scratch;
+    size_t want = pixels * bytes, got = 0;
+    while (got < want) {
+        ssize_t k = pread(fd, buf + got, want - got, (off_t)(at + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return pdva_error_set(err, k == 0 ? PDVA_ERR_TRUNCATED : PDVA_ERR_IO,
+                                  "%s: cannot read its pixel data%s%s", name, k == 0 ? "" : ": ",
+                                  k == 0 ? "" : strerror(errno));
+        got += (size_t)k;
     }
-    for (size_t done = 0; st == PDVA_OK && done < pixels; done += NATIVE_CHUNK_SAMPLES) {
-        size_t n = pixels - done < NATIVE_CHUNK_SAMPLES ? pixels - done : NATIVE_CHUNK_SAMPLES;
-        uint8_t *part = bytes == 2 ? (uint8_t *)(dst + done) : s->scratch;
-        size_t want = n * bytes, got = 0;
-        off_t at = (off_t)(f->scan.pixel_value_offset + done * bytes);
-        while (got < want) {
-            ssize_t k = pread(fd, part + got, want - got, at + (off_t)got);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0) {
-                st = pdva_error_set(err, k == 0 ? PDVA_ERR_TRUNCATED : PDVA_ERR_IO,
-                                    "%s: cannot read its pixel data", f->name);
-                break;
-            }
-            got += (size_t)k;
-        }
-        if (st == PDVA_OK)
-            pdva_read_pixel_map_apply(&s->map, part, bytes, dst + done, n);
-    }
+    pdva_read_pixel_map_apply(&s->map, buf, bytes, dst, pixels);
+    return PDVA_OK;
+}
+
+/* A native little-endian frame of a one-frame-per-file series, read without parsing the file
+ * with DCMTK a second time (its header was parsed and checked at open). */
+static pdva_status read_native_file(pdva_series *s, const series_file *f, uint16_t *dst,
+                                    size_t pixels, pdva_error **err)
+{
+    int fd = -1;
+    pdva_status st = open_unchanged(f, &fd, err);
+    if (st != PDVA_OK)
+        return st;
+    st = read_native_at(s, fd, f->name, f->scan.pixel_value_offset, dst, pixels, err);
     close(fd);
     return st;
 }
@@ -828,7 +852,13 @@ pdva_status pdva_series_read_frame(pdva_series *series, uint32_t index, uint16_t
     uint32_t frame = s->n_files == 1 ? index : 0;
     if (s->n_files > 1 && !s->files[fi].scan.xfer->encapsulated &&
         !s->files[fi].scan.xfer->big_endian)
-        return read_native_direct(s, &s->files[fi], dst, pixels, err);
+        return read_native_file(s, &s->files[fi], dst, pixels, err);
+    if (s->native_fd >= 0) {
+        uint64_t frame_bytes = (uint64_t)pixels * (info->bits_allocated / 8u);
+        return read_native_at(s, s->native_fd, s->files[0].name,
+                              s->files[0].scan.pixel_value_offset + (uint64_t)frame * frame_bytes,
+                              dst, pixels, err);
+    }
     pdva_status st = ensure_open(s, fi, err);
     if (st != PDVA_OK)
         return st;
@@ -865,8 +895,8 @@ pdva_status pdva_series_read_frame(pdva_series *series, uint32_t index, uint16_t
             return st;
     }
     if (!x->encapsulated) {
-        /* One read per frame: each call into DCMTK's partial value access costs more than the
-         * cache misses of converting the whole frame afterwards. */
+        /* big endian: DCMTK swaps the bytes; one read per frame, since each call into its partial
+         * value access costs more than the cache misses of converting the whole frame after. */
         void *buf = container_bytes == 2 ? (void *)dst : (void *)s->scratch;
         uint64_t frame_bytes = (uint64_t)pixels * container_bytes;
         st = pdva_dcm_file_read_native(s->dcm, (uint64_t)frame * frame_bytes, buf,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 
@@ -119,6 +120,42 @@ static void test_truncated_everywhere(void **state)
     cut_everywhere(src, "cut_native.dcm", SIZE_MAX, 1);
     cut_everywhere(fixture_path("xa_rle.dcm"), "cut_rle.dcm", 1200, 97);
     cut_everywhere(fixture_path("xa_jls_fragments_no_bot.dcm"), "cut_jls.dcm", 1000, 101);
+}
+
+/* A multi-frame native file cut short after the series was opened: its frames are read from
+ * the open descriptor, so the frames still there read, the missing one is a clear error. */
+static void test_truncated_after_open(void **state)
+{
+    (void)state;
+    tb_xa x;
+    tb_xa_defaults(&x);
+    x.rows = 4;
+    x.columns = 6;
+    x.frames = 3;
+    x.number_of_frames = "3";
+    const char *path = tmp_path2("cut_after_open.dcm");
+    assert_int_equal(tb_xa_write(&x, path), 0);
+    size_t len = 0;
+    uint8_t *data = tb_read_file(path, &len);
+    assert_non_null(data);
+    pdva_series *s = NULL;
+    pdva_error *err = NULL;
+    const char *paths[1] = {path};
+    assert_int_equal(pdva_series_open(paths, 1, NULL, &s, &err), PDVA_OK);
+    /* rewrite in place (same inode), without the last frame's bytes */
+    FILE *fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(ftruncate(fileno(fp), (off_t)(len - 4 * 6 * 2)), 0);
+    fclose(fp);
+    uint16_t frame[4 * 6];
+    assert_int_equal(pdva_series_read_frame(s, 0, frame, 4 * 6, NULL), PDVA_OK);
+    for (uint32_t i = 0; i < 4 * 6; i++)
+        assert_int_equal(frame[i], tb_pattern(0, i / 6, i % 6, 12));
+    assert_int_equal(pdva_series_read_frame(s, 2, frame, 4 * 6, &err), PDVA_ERR_TRUNCATED);
+    assert_non_null(strstr(pdva_error_message(err), "cut_after_open.dcm: cannot read its pixel data"));
+    pdva_error_destroy(err);
+    pdva_series_destroy(s);
+    free(data);
 }
 
 /* ---- lengths ----------------------------------------------------------------------------- */
@@ -879,6 +916,7 @@ int run_hostile_tests(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_truncated_everywhere),
+        cmocka_unit_test(test_truncated_after_open),
         cmocka_unit_test(test_lying_lengths),
         cmocka_unit_test(test_absurd_headers),
         cmocka_unit_test(test_not_dicom),
