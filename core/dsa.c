@@ -501,13 +501,20 @@ static double darkening_over(const pdva_dsa *d, const pdva_image *q, const uint8
     return sum / sqrt(var);
 }
 
-/* 5x5 mean (edges clamped): rows into tmp, then columns into dst. */
+/* 5x5 mean (edges clamped): rows into tmp, then columns into dst. The inner columns need no
+ * clamping and are written so that the compiler vectorizes them. */
 static void box_filter_5(const float *src, float *dst, uint32_t w, uint32_t h, float *tmp)
 {
     for (uint32_t y = 0; y < h; y++) {
         const float *r = src + (size_t)y * w;
         float *o = tmp + (size_t)y * w;
         for (uint32_t x = 0; x < w; x++) {
+            if (x == 2 && w > 4) {
+                for (; x + 2 < w; x++)
+                    o[x] = (r[x - 2] + r[x - 1] + r[x] + r[x + 1] + r[x + 2]) * 0.2f;
+                if (x >= w)
+                    break;
+            }
             float acc = 0.0f;
             for (int k = -2; k <= 2; k++) {
                 long xx = (long)x + k;
@@ -528,6 +535,37 @@ static void box_filter_5(const float *src, float *dst, uint32_t w, uint32_t h, f
         for (uint32_t x = 0; x < w; x++)
             o[x] = (rows[0][x] + rows[1][x] + rows[2][x] + rows[3][x] + rows[4][x]) * 0.2f;
     }
+}
+
+/* One row of mask - frame shifted by (sx, sy): bilinear like pdva_image_sample, but the
+ * weights are the same for every pixel of a constant shift, so only the border columns need
+ * the clamped general case. */
+static void subtract_shifted_row(const float *mrow, const pdva_image *cur, uint32_t y, double sx,
+                                 double sy, float *out)
+{
+    long w = (long)cur->width, h = (long)cur->height;
+    double fsx = floor(sx), fsy = floor(sy);
+    long ix = (long)fsx, y0 = (long)y + (long)fsy;
+    double fx = sx - fsx, fy = sy - fsy;
+    long ya = y0 < 0 ? 0 : (y0 >= h ? h - 1 : y0);
+    long yb = y0 + 1 < 0 ? 0 : (y0 + 1 >= h ? h - 1 : y0 + 1);
+    const float *ra = cur->data + ya * w, *rb = cur->data + yb * w;
+    /* columns whose two neighbours x + ix and x + ix + 1 are both inside */
+    long lo = -ix < 0 ? 0 : -ix, hi = w - 1 - ix; /* [lo, hi) */
+    if (hi > w)
+        hi = w;
+    if (lo > hi)
+        lo = hi = 0;
+    for (long x = 0; x < lo; x++)
+        out[x] = mrow[x] - pdva_image_sample(cur, (double)x + 0.5 + sx, (double)y + 0.5 + sy);
+    const float *pa = ra + ix, *pb = rb + ix;
+    for (long x = lo; x < hi; x++) {
+        double top = pa[x] * (1.0 - fx) + pa[x + 1] * fx;
+        double bot = pb[x] * (1.0 - fx) + pb[x + 1] * fx;
+        out[x] = mrow[x] - (float)(top * (1.0 - fy) + bot * fy);
+    }
+    for (long x = hi < lo ? lo : hi; x < w; x++)
+        out[x] = mrow[x] - pdva_image_sample(cur, (double)x + 0.5 + sx, (double)y + 0.5 + sy);
 }
 
 /* Subtract the current frame f from the mask and accumulate. */
@@ -553,8 +591,7 @@ static void subtract_frame(pdva_dsa *d, uint32_t f)
             for (uint32_t x = 0; x < w; x++)
                 out[x] = mrow[x] - crow[x];
         } else {
-            for (uint32_t x = 0; x < w; x++)
-                out[x] = mrow[x] - pdva_image_sample(&d->cur, x + 0.5 + sx, y + 0.5 + sy);
+            subtract_shifted_row(mrow, &d->cur, y, sx, sy, out);
         }
     }
     double wt = d->weights[f];
@@ -585,8 +622,19 @@ static void subtract_frame(pdva_dsa *d, uint32_t f)
     /* half-resolution cube */
     int16_t *plane = d->cube + (size_t)f * d->cube_w * d->cube_h;
     double inv = 1.0 / d->cube_scale;
+    uint32_t full_w = w / 2, full_h = h / 2; /* cells with all four pixels inside */
+    for (uint32_t y = 0; y < full_h; y++) {
+        const float *r0 = dsa + (size_t)(2 * y) * w, *r1 = r0 + w;
+        int16_t *o = plane + (size_t)y * d->cube_w;
+        for (uint32_t x = 0; x < full_w; x++) {
+            double acc = (double)r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1];
+            double q = acc / 4 * inv;
+            q = q > 32767.0 ? 32767.0 : (q < -32767.0 ? -32767.0 : q);
+            o[x] = (int16_t)lrint(q);
+        }
+    }
     for (uint32_t y = 0; y < d->cube_h; y++)
-        for (uint32_t x = 0; x < d->cube_w; x++) {
+        for (uint32_t x = y < full_h ? full_w : 0; x < d->cube_w; x++) {
             double acc = 0.0;
             int n = 0;
             for (uint32_t yy = 2 * y; yy < 2 * y + 2 && yy < h; yy++)

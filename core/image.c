@@ -122,10 +122,43 @@ void pdva_image_blur(pdva_image *img, double sigma_px, float *tmp)
     pdva_blur_buffer(img->data, img->width, img->height, sigma_px, tmp);
 }
 
-static int compare_float(const void *a, const void *b)
+/* Put the k-th smallest of v[0..n) at v[k], smaller-or-equal values before it and
+ * greater-or-equal after (Hoare's selection, median-of-three pivots): the quantile needs two
+ * order statistics, not a sorted sample. */
+static void select_kth(float *v, size_t n, size_t k)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        /* order v[lo], v[mid], v[hi]; the median becomes the pivot */
+        if (v[mid] < v[lo]) { float t = v[mid]; v[mid] = v[lo]; v[lo] = t; }
+        if (v[hi] < v[lo]) { float t = v[hi]; v[hi] = v[lo]; v[lo] = t; }
+        if (v[hi] < v[mid]) { float t = v[hi]; v[hi] = v[mid]; v[mid] = t; }
+        float pivot = v[mid];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        /* now v[lo..j] <= pivot <= v[i..hi], and j < i */
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return; /* between j and i: equal to the pivot, in place */
+    }
 }
 
 float pdva_image_quantile(const float *data, size_t n, double fraction)
@@ -143,44 +176,112 @@ float pdva_image_quantile(const float *data, size_t n, double fraction)
             sample[m++] = data[i];
     float q = 0.0f;
     if (m > 0) {
-        qsort(sample, m, sizeof(float), compare_float);
         double pos = fraction * (double)(m - 1);
         size_t k = (size_t)pos;
-        if (k >= m - 1)
+        if (k >= m - 1) {
+            select_kth(sample, m, m - 1);
             q = sample[m - 1];
-        else
-            q = (float)(sample[k] + (pos - (double)k) * (sample[k + 1] - sample[k]));
+        } else {
+            select_kth(sample, m, k);
+            float next = sample[k + 1]; /* the smallest of what lies above the k-th */
+            for (size_t i = k + 2; i < m; i++)
+                next = sample[i] < next ? sample[i] : next;
+            q = (float)(sample[k] + (pos - (double)k) * (next - sample[k]));
+        }
     }
     pdva_free(sample);
     return q;
 }
 
-/* Running minimum (or maximum) over windows of 2 r + 1 along a line of n values with stride. */
-static void running_extreme(const float *in, float *out, size_t n, size_t stride, uint32_t r,
-                            bool maximum, float *g, float *h, float *line)
+/* The images are finite: plain comparisons (no NaN rules) let the compiler inline and
+ * vectorize them. */
+static inline float min_f(float a, float b) { return b < a ? b : a; }
+static inline float max_f(float a, float b) { return b > a ? b : a; }
+
+/* Running minimum (or maximum) over windows of 2 r + 1 along one row of n values (van Herk /
+ * Gil-Werman: a forward and a backward running extreme within blocks of 2 r + 1). */
+static void running_extreme_row(const float *in, float *out, size_t n, uint32_t r, bool maximum,
+                                float *g, float *h, float *line)
 {
     size_t k = 2 * (size_t)r + 1;
     size_t m = n + 2 * (size_t)r;
     /* pad with the edge values so the border is not biased */
     for (size_t i = 0; i < m; i++) {
         size_t j = i < r ? 0 : (i - r >= n ? n - 1 : i - r);
-        line[i] = in[j * stride];
+        line[i] = in[j];
     }
     for (size_t i = 0; i < m; i++) {
         if (i % k == 0)
             g[i] = line[i];
         else
-            g[i] = maximum ? fmaxf(g[i - 1], line[i]) : fminf(g[i - 1], line[i]);
+            g[i] = maximum ? max_f(g[i - 1], line[i]) : min_f(g[i - 1], line[i]);
     }
     for (size_t i = m; i-- > 0;) {
         if (i == m - 1 || (i + 1) % k == 0)
             h[i] = line[i];
         else
-            h[i] = maximum ? fmaxf(h[i + 1], line[i]) : fminf(h[i + 1], line[i]);
+            h[i] = maximum ? max_f(h[i + 1], line[i]) : min_f(h[i + 1], line[i]);
     }
-    for (size_t i = 0; i < n; i++) {
-        size_t a = i, b = i + k - 1; /* window [a, b] in padded coordinates */
-        out[i * stride] = maximum ? fmaxf(h[a], g[b]) : fminf(h[a], g[b]);
+    for (size_t i = 0; i < n; i++)
+        out[i] = maximum ? max_f(h[i], g[i + k - 1]) : min_f(h[i], g[i + k - 1]);
+}
+
+/* The same down the columns, for a strip of EXTREME_STRIP columns at a time: rows of the strip
+ * are processed whole, so that memory is read along rows and the work vectorizes across
+ * columns. g and h hold (hgt + 2 r) x EXTREME_STRIP values. */
+#define EXTREME_STRIP 64u
+static void running_extreme_columns(const float *src, float *dst, uint32_t w, uint32_t hgt,
+                                    uint32_t r, bool maximum, float *g, float *h)
+{
+    size_t k = 2 * (size_t)r + 1;
+    size_t m = hgt + 2 * (size_t)r;
+    for (uint32_t x0 = 0; x0 < w; x0 += EXTREME_STRIP) {
+        uint32_t sw = w - x0 < EXTREME_STRIP ? w - x0 : EXTREME_STRIP;
+        for (size_t i = 0; i < m; i++) {
+            size_t j = i < r ? 0 : (i - r >= hgt ? hgt - 1 : i - r);
+            const float *in = src + j * w + x0;
+            float *gi = g + i * EXTREME_STRIP;
+            if (i % k == 0) {
+                for (uint32_t c = 0; c < sw; c++)
+                    gi[c] = in[c];
+            } else {
+                const float *prev = gi - EXTREME_STRIP;
+                if (maximum)
+                    for (uint32_t c = 0; c < sw; c++)
+                        gi[c] = max_f(prev[c], in[c]);
+                else
+                    for (uint32_t c = 0; c < sw; c++)
+                        gi[c] = min_f(prev[c], in[c]);
+            }
+        }
+        for (size_t i = m; i-- > 0;) {
+            size_t j = i < r ? 0 : (i - r >= hgt ? hgt - 1 : i - r);
+            const float *in = src + j * w + x0;
+            float *hi = h + i * EXTREME_STRIP;
+            if (i == m - 1 || (i + 1) % k == 0) {
+                for (uint32_t c = 0; c < sw; c++)
+                    hi[c] = in[c];
+            } else {
+                const float *next = hi + EXTREME_STRIP;
+                if (maximum)
+                    for (uint32_t c = 0; c < sw; c++)
+                        hi[c] = max_f(next[c], in[c]);
+                else
+                    for (uint32_t c = 0; c < sw; c++)
+                        hi[c] = min_f(next[c], in[c]);
+            }
+        }
+        for (uint32_t y = 0; y < hgt; y++) {
+            const float *hy = h + (size_t)y * EXTREME_STRIP;
+            const float *gy = g + ((size_t)y + k - 1) * EXTREME_STRIP;
+            float *out = dst + (size_t)y * w + x0;
+            if (maximum)
+                for (uint32_t c = 0; c < sw; c++)
+                    out[c] = max_f(hy[c], gy[c]);
+            else
+                for (uint32_t c = 0; c < sw; c++)
+                    out[c] = min_f(hy[c], gy[c]);
+        }
     }
 }
 
@@ -188,10 +289,9 @@ static void separable_extreme(const float *src, float *dst, uint32_t w, uint32_t
                               bool maximum, float *tmp_img, float *g, float *h, float *line)
 {
     for (uint32_t y = 0; y < hgt; y++)
-        running_extreme(src + (size_t)y * w, tmp_img + (size_t)y * w, w, 1, r, maximum, g, h,
-                        line);
-    for (uint32_t x = 0; x < w; x++)
-        running_extreme(tmp_img + x, dst + x, hgt, w, r, maximum, g, h, line);
+        running_extreme_row(src + (size_t)y * w, tmp_img + (size_t)y * w, w, r, maximum, g, h,
+                            line);
+    running_extreme_columns(tmp_img, dst, w, hgt, r, maximum, g, h);
 }
 
 pdva_status pdva_image_opening(const pdva_image *src, pdva_image *dst, uint32_t radius,
@@ -199,8 +299,9 @@ pdva_status pdva_image_opening(const pdva_image *src, pdva_image *dst, uint32_t 
 {
     uint32_t w = src->width, hgt = src->height;
     size_t longest = (w > hgt ? w : hgt) + 2 * (size_t)radius + 2;
-    float *g = pdva_alloc_array(longest, sizeof(float));
-    float *h = pdva_alloc_array(longest, sizeof(float));
+    /* g and h serve rows (longest) and strips of columns (longest x EXTREME_STRIP) */
+    float *g = pdva_alloc_array(longest * EXTREME_STRIP, sizeof(float));
+    float *h = pdva_alloc_array(longest * EXTREME_STRIP, sizeof(float));
     float *line = pdva_alloc_array(longest, sizeof(float));
     float *tmp = pdva_alloc_array((size_t)w * hgt, sizeof(float));
     float *eroded = pdva_alloc_array((size_t)w * hgt, sizeof(float));

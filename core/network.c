@@ -15,6 +15,7 @@
 
 #include "core/trace.h"
 #include "base/alloc.h"
+#include "base/parallel.h"
 #include "base/error.h"
 #include "core/curve.h"
 #include "core/tdc.h"
@@ -117,40 +118,41 @@ void pdva_segment_reverse(pdva_segment *s)
     fill_geometry(s);
 }
 
-/* PSF sigma: the blur that best explains the profiles of clearly visible, mid-sized vessels. */
-static double estimate_psf(const pdva_network *net, const pdva_image *auc, double noise,
-                           pdva_error **err)
+/* The clean profiles the PSF is estimated from: clearly visible, mid-sized vessels away from
+ * branch points, spread over the whole network. */
+enum { PSF_CANDIDATES = 10, PSF_MAX_POINTS = 120 };
+static const double psf_candidates[PSF_CANDIDATES] = {0.45, 0.6, 0.75, 0.9, 1.05,
+                                                      1.25, 1.5, 1.8, 2.2, 2.7};
+
+typedef struct psf_job {
+    const pdva_seg_point *pt[PSF_MAX_POINTS];
+    size_t n_points;
+    const pdva_image *auc;
+    double noise;
+    double rss[PSF_CANDIDATES];
+    bool failed[PSF_CANDIDATES];
+} psf_job;
+
+/* Candidates [begin, end): each builds its model and fits every clean profile with it. */
+static void psf_fit_candidates(void *ctx, size_t begin, size_t end)
 {
-    static const double candidates[] = {0.45, 0.6, 0.75, 0.9, 1.05, 1.25, 1.5, 1.8, 2.2, 2.7};
-    enum { N_CAND = 10, MAX_POINTS = 120 };
-    double rss[N_CAND] = {0};
-    int used = 0;
-    pdva_profile_model models[N_CAND];
-    memset(models, 0, sizeof models);
-    for (int c = 0; c < N_CAND; c++)
-        if (pdva_profile_model_create(&models[c], candidates[c], 24.0, err) != PDVA_OK) {
-            for (int k = 0; k < c; k++)
-                pdva_profile_model_destroy(&models[k]);
-            return 0.8;
-        }
+    psf_job *job = ctx;
     float prof[MAX_PROFILE];
-    size_t total = 0;
-    for (size_t si = 0; si < net->n_seg; si++)
-        total += net->seg[si].n;
-    size_t stride = total / (4 * MAX_POINTS) + 1, k = 0;
-    for (size_t si = 0; si < net->n_seg && used < MAX_POINTS; si++) {
-        const pdva_segment *s = &net->seg[si];
-        for (size_t i = 0; i < s->n && used < MAX_POINTS; i++, k++) {
-            const pdva_seg_point *p = &s->pt[i];
-            if (k % stride || p->near_junction || !(p->r_fit_px > 2.5 && p->r_fit_px < 9.0) ||
-                p->cnr < 12.0)
-                continue;
+    for (size_t c = begin; c < end; c++) {
+        pdva_profile_model model;
+        if (pdva_profile_model_create(&model, psf_candidates[c], 24.0, 1, NULL) != PDVA_OK) {
+            job->failed[c] = true;
+            continue;
+        }
+        double rss = 0.0;
+        for (size_t k = 0; k < job->n_points; k++) {
+            const pdva_seg_point *p = job->pt[k];
             double half = 2.5 * p->r_fit_px + 5.0;
             size_t n = (size_t)(2.0 * half / 0.5) + 1;
             if (n > MAX_PROFILE)
                 n = MAX_PROFILE;
             pdva_vec2 normal = pdva_v2_perp(p->tangent);
-            pdva_profile_sample(auc, p->p, normal, 0.5, n, prof);
+            pdva_profile_sample(job->auc, p->p, normal, 0.5, n, prof);
             /* residuals relative to the profile's own range, so that big vessels don't
              * dominate (a model-free scale: the fitted amplitude would favour wide blurs) */
             float lo = prof[0], hi = prof[0];
@@ -159,30 +161,65 @@ static double estimate_psf(const pdva_network *net, const pdva_image *auc, doubl
                 hi = prof[j] > hi ? prof[j] : hi;
             }
             double norm = hi > lo ? hi - lo : 1.0;
-            for (int c = 0; c < N_CAND; c++) {
-                pdva_profile_fit fit;
-                pdva_profile_fit_cylinder(&models[c], prof, n, 0.5, p->r_fit_px, noise, &fit);
-                rss[c] += fit.ok ? (fit.rms / norm) * (fit.rms / norm) : 1.0;
-            }
-            used++;
+            pdva_profile_fit fit;
+            pdva_profile_fit_cylinder(&model, prof, n, 0.5, p->r_fit_px, job->noise, &fit);
+            rss += fit.ok ? (fit.rms / norm) * (fit.rms / norm) : 1.0;
+        }
+        job->rss[c] = rss;
+        pdva_profile_model_destroy(&model);
+    }
+}
+
+/* PSF sigma: the blur that best explains the profiles of clearly visible, mid-sized vessels. */
+static double estimate_psf(const pdva_network *net, const pdva_image *auc, double noise,
+                           unsigned threads)
+{
+    psf_job job;
+    memset(&job, 0, sizeof job);
+    job.auc = auc;
+    job.noise = noise;
+    size_t total = 0;
+    for (size_t si = 0; si < net->n_seg; si++)
+        total += net->seg[si].n;
+    size_t stride = total / (4 * PSF_MAX_POINTS) + 1, k = 0;
+    for (size_t si = 0; si < net->n_seg && job.n_points < PSF_MAX_POINTS; si++) {
+        const pdva_segment *s = &net->seg[si];
+        for (size_t i = 0; i < s->n && job.n_points < PSF_MAX_POINTS; i++, k++) {
+            const pdva_seg_point *p = &s->pt[i];
+            if (k % stride || p->near_junction || !(p->r_fit_px > 2.5 && p->r_fit_px < 9.0) ||
+                p->cnr < 12.0)
+                continue;
+            job.pt[job.n_points++] = p;
         }
     }
     int best = 2;
-    if (used >= 8)
-        for (int c = 0; c < N_CAND; c++)
-            if (rss[c] < rss[best])
-                best = c;
-    for (int c = 0; c < N_CAND; c++)
-        pdva_profile_model_destroy(&models[c]);
-    return candidates[best];
+    if (job.n_points < 8)
+        return psf_candidates[best];
+    pdva_parallel_for(threads, PSF_CANDIDATES, 1, psf_fit_candidates, &job);
+    for (int c = 0; c < PSF_CANDIDATES; c++)
+        if (job.failed[c])
+            return psf_candidates[best]; /* out of memory: the usual blur */
+    for (int c = 0; c < PSF_CANDIDATES; c++)
+        if (job.rss[c] < job.rss[best])
+            best = c;
+    return psf_candidates[best];
 }
 
-static void fit_points(pdva_network *net, const pdva_image *auc, const pdva_profile_model *model,
-                       double noise)
+typedef struct fit_job {
+    pdva_network *net;
+    const pdva_image *auc;
+    const pdva_profile_model *model;
+    double noise;
+} fit_job;
+
+/* Fit the profile across every point of segments [begin, end) and recentre the points. */
+static void fit_segments(void *ctx, size_t begin, size_t end)
 {
+    const fit_job *job = ctx;
+    const pdva_profile_model *model = job->model;
     float prof[MAX_PROFILE];
-    for (size_t si = 0; si < net->n_seg; si++) {
-        pdva_segment *s = &net->seg[si];
+    for (size_t si = begin; si < end; si++) {
+        pdva_segment *s = &job->net->seg[si];
         for (size_t i = 0; i < s->n; i++) {
             pdva_seg_point *p = &s->pt[i];
             double guess = isfinite(p->r_fit_px) && p->r_fit_px > 0.5 ? p->r_fit_px : 3.0;
@@ -191,9 +228,9 @@ static void fit_points(pdva_network *net, const pdva_image *auc, const pdva_prof
             if (n > MAX_PROFILE)
                 n = MAX_PROFILE;
             pdva_vec2 normal = pdva_v2_perp(p->tangent);
-            pdva_profile_sample(auc, p->p, normal, 0.5, n, prof);
+            pdva_profile_sample(job->auc, p->p, normal, 0.5, n, prof);
             pdva_profile_fit fit;
-            pdva_profile_fit_cylinder(model, prof, n, 0.5, guess, noise, &fit);
+            pdva_profile_fit_cylinder(model, prof, n, 0.5, guess, job->noise, &fit);
             {
                 const char *probe = PDVA_TRACE_GETENV("PDVA_PROBE");
                 double px, py;
@@ -216,6 +253,14 @@ static void fit_points(pdva_network *net, const pdva_image *auc, const pdva_prof
                 p->p = pdva_v2_add(p->p, pdva_v2_scale(normal, fit.offset_px));
         }
     }
+}
+
+/* Every point's fit is independent of the others': segments are shared out between threads. */
+static void fit_points(pdva_network *net, const pdva_image *auc, const pdva_profile_model *model,
+                       double noise, unsigned threads)
+{
+    fit_job job = {net, auc, model, noise};
+    pdva_parallel_for(threads, net->n_seg, 1, fit_segments, &job);
 }
 
 /* Direction in which segment s leaves node v, from the node to a point `reach` pixels along. */
@@ -492,17 +537,17 @@ pdva_status pdva_network_measure(pdva_network *net, pdva_vessel_graph *graph,
     mark_junction_points(net, false);
     /* first pass with a provisional blur, to find clean points for the PSF estimate */
     pdva_profile_model model;
-    pdva_status st = pdva_profile_model_create(&model, 0.8, 30.0, err);
+    pdva_status st = pdva_profile_model_create(&model, 0.8, 30.0, prm->threads, err);
     if (st != PDVA_OK)
         return st;
-    fit_points(net, auc, &model, prm->auc_noise);
+    fit_points(net, auc, &model, prm->auc_noise, prm->threads);
     pdva_profile_model_destroy(&model);
     net->psf_sigma_px = prm->psf_sigma_px > 0.0 ? prm->psf_sigma_px
-                                                : estimate_psf(net, auc, prm->auc_noise, err);
-    st = pdva_profile_model_create(&model, net->psf_sigma_px, 30.0, err);
+                                                : estimate_psf(net, auc, prm->auc_noise, prm->threads);
+    st = pdva_profile_model_create(&model, net->psf_sigma_px, 30.0, prm->threads, err);
     if (st != PDVA_OK)
         return st;
-    fit_points(net, auc, &model, prm->auc_noise);
+    fit_points(net, auc, &model, prm->auc_noise, prm->threads);
     pdva_profile_model_destroy(&model);
     size_t scratch_n = 2 * max_n + 64 + 2 * (size_t)prm->frames;
     double *scratch = pdva_alloc_array(scratch_n, sizeof(double));

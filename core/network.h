@@ -57,6 +57,7 @@ typedef struct pdva_network_params {
     const double *frame_times_s;
     uint32_t frames;
     uint32_t first_contrast_frame;
+    unsigned threads;      /* for the profile fits; 0: one per core */
 } pdva_network_params;
 
 /* Resample and measure every edge of `graph` (taken over by the network). `scale_px` is the

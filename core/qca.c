@@ -7,13 +7,63 @@
 #include "core/qca.h"
 
 #include <math.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/error.h"
+#include "base/parallel.h"
+
+/* Rows [begin, end) of the table: each radius' chord, blurred by the Gaussian kernel. */
+typedef struct model_rows_job {
+    pdva_profile_model *m;
+    const double *kernel;
+    int half;
+    size_t chord_len;
+    atomic_bool failed; /* a chord buffer could not be allocated */
+} model_rows_job;
+
+static void model_fill_rows(void *ctx, size_t begin, size_t end)
+{
+    model_rows_job *job = ctx;
+    pdva_profile_model *m = job->m;
+    const double *kernel = job->kernel;
+    const int half = job->half;
+    double *chord = pdva_alloc_array(job->chord_len, sizeof(double));
+    if (!chord) {
+        atomic_store(&job->failed, true);
+        return;
+    }
+    for (size_t ir = begin; ir < end; ir++) {
+        double r = (double)ir * m->r_step;
+        for (size_t iu = 0; iu < job->chord_len; iu++) {
+            double u = (double)iu * m->u_step;
+            chord[iu] = u < r ? 2.0 * sqrt(r * r - u * u) : 0.0;
+        }
+        /* the chord is zero from ra on: sum only where it is not (an output further than
+         * ra + half from the axis is zero) */
+        long ra = (long)ceil(r / m->u_step) + 1;
+        for (size_t iu = 0; iu < m->n_u; iu++) {
+            long k_lo = -(long)iu - ra, k_hi = ra - (long)iu;
+            if (k_lo < -half)
+                k_lo = -half;
+            if (k_hi > half)
+                k_hi = half;
+            double acc = 0.0;
+            for (long k = k_lo; k <= k_hi; k++) {
+                long j = (long)iu + k;
+                size_t a = (size_t)(j < 0 ? -j : j); /* the chord is even in u */
+                acc += kernel[k + half] * chord[a];
+            }
+            m->table[ir * m->n_u + iu] = (float)acc;
+        }
+    }
+    pdva_free(chord);
+}
 
 pdva_status pdva_profile_model_create(pdva_profile_model *m, double sigma_px, double r_max_px,
-                                      pdva_error **err)
+                                      unsigned threads, pdva_error **err)
 {
     memset(m, 0, sizeof *m);
     m->sigma_px = sigma_px;
@@ -28,11 +78,9 @@ pdva_status pdva_profile_model_create(pdva_profile_model *m, double sigma_px, do
     /* Gaussian kernel on the u grid */
     int half = (int)ceil(4.0 * sigma_px / m->u_step);
     size_t klen = 2 * (size_t)half + 1;
+    size_t chord_len = m->n_u + (size_t)half + 1;
     double *kernel = pdva_alloc_array(klen, sizeof(double));
-    double *chord = pdva_alloc_array(m->n_u + (size_t)half + 1, sizeof(double));
-    if (!kernel || !chord) {
-        pdva_free(kernel);
-        pdva_free(chord);
+    if (!kernel) {
         pdva_profile_model_destroy(m);
         return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the profile model");
     }
@@ -44,25 +92,13 @@ pdva_status pdva_profile_model_create(pdva_profile_model *m, double sigma_px, do
     }
     for (size_t k = 0; k < klen; k++)
         kernel[k] /= ksum;
-    for (size_t ir = 0; ir < m->n_r; ir++) {
-        double r = (double)ir * m->r_step;
-        size_t nc = m->n_u + (size_t)half + 1;
-        for (size_t iu = 0; iu < nc; iu++) {
-            double u = (double)iu * m->u_step;
-            chord[iu] = u < r ? 2.0 * sqrt(r * r - u * u) : 0.0;
-        }
-        for (size_t iu = 0; iu < m->n_u; iu++) {
-            double acc = 0.0;
-            for (int k = -half; k <= half; k++) {
-                long j = (long)iu + k;
-                size_t a = (size_t)(j < 0 ? -j : j); /* the chord is even in u */
-                acc += kernel[k + half] * chord[a];
-            }
-            m->table[ir * m->n_u + iu] = (float)acc;
-        }
-    }
+    model_rows_job job = {m, kernel, half, chord_len, false};
+    pdva_parallel_for(threads, m->n_r, 16, model_fill_rows, &job);
     pdva_free(kernel);
-    pdva_free(chord);
+    if (atomic_load(&job.failed)) {
+        pdva_profile_model_destroy(m);
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the profile model");
+    }
     return PDVA_OK;
 }
 
@@ -93,25 +129,75 @@ double pdva_profile_model_eval(const pdva_profile_model *m, double u, double r)
     return a * (1.0 - fr) + b * fr;
 }
 
-/* Least squares of profile = b0 + b1 u + A P(u - c; r); returns the residual sum of squares. */
-static double solve_linear(const pdva_profile_model *m, const float *y, size_t n, double step,
-                           double c, double r, double *b0, double *b1, double *amp)
+/* What solve_linear needs of a profile that does not depend on the candidate (c, r): the
+ * sample positions' sums and the profile's own, centred on its mean so that the residual
+ * taken from the normal equations does not lose digits to a large background level. */
+typedef struct profile_sums {
+    const float *y;
+    size_t n;
+    double step, mid;
+    double y_mean;
+    double s12, s22;     /* sums of x2, x2^2 (x1 = 1, x2 = u / 10) */
+    double t1, t2, yy;   /* sums of yc, x2 yc, yc^2 (yc = y - y_mean) */
+} profile_sums;
+
+static void profile_sums_init(profile_sums *ps, const float *y, size_t n, double step)
 {
-    double s11 = 0, s12 = 0, s13 = 0, s22 = 0, s23 = 0, s33 = 0, t1 = 0, t2 = 0, t3 = 0;
-    double mid = 0.5 * (double)(n - 1);
+    memset(ps, 0, sizeof *ps);
+    ps->y = y;
+    ps->n = n;
+    ps->step = step;
+    ps->mid = 0.5 * (double)(n - 1);
+    for (size_t k = 0; k < n; k++)
+        ps->y_mean += y[k];
+    ps->y_mean /= (double)n;
     for (size_t k = 0; k < n; k++) {
-        double u = ((double)k - mid) * step;
-        double x1 = 1.0, x2 = u / 10.0, x3 = pdva_profile_model_eval(m, u - c, r);
-        s11 += x1 * x1;
-        s12 += x1 * x2;
-        s13 += x1 * x3;
-        s22 += x2 * x2;
+        double x2 = ((double)k - ps->mid) * step / 10.0, yc = y[k] - ps->y_mean;
+        ps->s12 += x2;
+        ps->s22 += x2 * x2;
+        ps->t1 += yc;
+        ps->t2 += x2 * yc;
+        ps->yy += yc * yc;
+    }
+}
+
+/* Least squares of profile = b0 + b1 u + A P(u - c; r); returns the residual sum of squares,
+ * from the normal equations (RSS = y'y - beta' X'y), so that the model is evaluated once per
+ * sample. */
+static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, double c,
+                           double r, double *b0, double *b1, double *amp)
+{
+    double s13 = 0, s23 = 0, s33 = 0, t3 = 0;
+    const float *y = ps->y;
+    /* pdva_profile_model_eval with the radius' two rows looked up once */
+    double ar = r / m->r_step;
+    if (ar < 0.0)
+        ar = 0.0;
+    size_t ir = (size_t)ar;
+    if (ir + 1 >= m->n_r) {
+        ir = m->n_r - 2;
+        ar = (double)ir + 1.0;
+    }
+    double fr = ar - (double)ir;
+    const float *row0 = m->table + ir * m->n_u, *row1 = row0 + m->n_u;
+    for (size_t k = 0; k < ps->n; k++) {
+        double u = ((double)k - ps->mid) * ps->step;
+        double au = fabs(u - c) / m->u_step;
+        size_t iu = (size_t)au;
+        double x3 = 0.0;
+        if (iu + 1 < m->n_u) {
+            double fu = au - (double)iu;
+            double a0 = row0[iu] * (1.0 - fu) + row0[iu + 1] * fu;
+            double a1 = row1[iu] * (1.0 - fu) + row1[iu + 1] * fu;
+            x3 = a0 * (1.0 - fr) + a1 * fr;
+        }
+        double x2 = u / 10.0;
+        s13 += x3;
         s23 += x2 * x3;
         s33 += x3 * x3;
-        t1 += x1 * y[k];
-        t2 += x2 * y[k];
-        t3 += x3 * y[k];
+        t3 += x3 * (y[k] - ps->y_mean);
     }
+    double s11 = (double)ps->n, s12 = ps->s12, s22 = ps->s22, t1 = ps->t1, t2 = ps->t2;
     /* 3x3 symmetric solve by Cramer's rule */
     double det = s11 * (s22 * s33 - s23 * s23) - s12 * (s12 * s33 - s23 * s13) +
                  s13 * (s12 * s23 - s22 * s13);
@@ -125,16 +211,12 @@ static double solve_linear(const pdva_profile_model *m, const float *y, size_t n
                 s13 * (s12 * t3 - t2 * s13);
     double d3 = s11 * (s22 * t3 - s23 * t2) - s12 * (s12 * t3 - t2 * s13) +
                 t1 * (s12 * s23 - s22 * s13);
-    *b0 = d1 / det;
-    *b1 = d2 / det / 10.0;
-    *amp = d3 / det;
-    double rss = 0.0;
-    for (size_t k = 0; k < n; k++) {
-        double u = ((double)k - mid) * step;
-        double e = y[k] - (*b0 + *b1 * u + *amp * pdva_profile_model_eval(m, u - c, r));
-        rss += e * e;
-    }
-    return rss;
+    double c0 = d1 / det, c1 = d2 / det, a = d3 / det;
+    *b0 = c0 + ps->y_mean;
+    *b1 = c1 / 10.0;
+    *amp = a;
+    double rss = ps->yy - (c0 * t1 + c1 * t2 + a * t3);
+    return rss > 0.0 ? rss : 0.0;
 }
 
 void pdva_profile_fit_cylinder(const pdva_profile_model *m, const float *y, size_t n,
@@ -148,10 +230,12 @@ void pdva_profile_fit_cylinder(const pdva_profile_model *m, const float *y, size
     double c_span = fmin(3.0, 0.6 * r_guess + 1.0);
     double r_lo = 0.3, r_hi = fmin(r_max, 2.2 * r_guess + 2.0);
     double rstep = fmax(0.2, (r_hi - r_lo) / 24.0), cstep = fmax(0.25, c_span / 6.0);
+    profile_sums ps;
+    profile_sums_init(&ps, y, n, step);
     for (double c = -c_span; c <= c_span + 1e-9; c += cstep)
         for (double r = r_lo; r <= r_hi + 1e-9; r += rstep) {
             double b0, b1, a;
-            double rss = solve_linear(m, y, n, step, c, r, &b0, &b1, &a);
+            double rss = solve_linear(m, &ps, c, r, &b0, &b1, &a);
             if (a > 0.0 && rss < best) {
                 best = rss;
                 bc = c;
@@ -171,7 +255,7 @@ void pdva_profile_fit_cylinder(const pdva_profile_model *m, const float *y, size
                 if (r < 0.2 || r > r_max)
                     continue;
                 double b0, b1, a;
-                double rss = solve_linear(m, y, n, step, c, r, &b0, &b1, &a);
+                double rss = solve_linear(m, &ps, c, r, &b0, &b1, &a);
                 if (a > 0.0 && rss < best) {
                     best = rss;
                     bc = c;
@@ -180,7 +264,7 @@ void pdva_profile_fit_cylinder(const pdva_profile_model *m, const float *y, size
             }
     }
     double b0, b1, a;
-    best = solve_linear(m, y, n, step, bc, br, &b0, &b1, &a);
+    best = solve_linear(m, &ps, bc, br, &b0, &b1, &a);
     out->ok = a > 0.0 && isfinite(best);
     out->offset_px = bc;
     out->radius_px = br;

@@ -22,8 +22,9 @@ typedef struct pdva_profile_model {
     float *table; /* n_r x n_u, |u| from 0 */
 } pdva_profile_model;
 
+/* Tabulate the model for radii up to r_max_px, on up to `threads` threads (0: one per core). */
 pdva_status pdva_profile_model_create(pdva_profile_model *m, double sigma_px, double r_max_px,
-                                      pdva_error **err);
+                                      unsigned threads, pdva_error **err);
 void pdva_profile_model_destroy(pdva_profile_model *m);
 double pdva_profile_model_eval(const pdva_profile_model *m, double u, double r);
 

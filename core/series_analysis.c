@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/trace.h"
@@ -71,6 +72,12 @@ static void *producer(void *arg)
 
 static bool report(const pdva_series_input *in, double fraction, const char *stage)
 {
+    if (PDVA_TRACE_ON("PDVA_DEBUG_TIME") && (strcmp(stage, "subtraction") != 0 || fraction >= 0.6)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        PDVA_TRACEF("time %.3f stage %s (%.2f)\n", (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9,
+                    stage, fraction);
+    }
     return in->progress ? in->progress(in->progress_user, fraction, stage) : false;
 }
 
@@ -526,7 +533,8 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
         goto done;
     }
     pdva_network_params np = {0.6 / mmpp, 0.0, d.noise_sigma * opacified_noise_factor(&d),
-                              in->frame_times_s, in->frames, d.first_contrast_frame};
+                              in->frame_times_s, in->frames, d.first_contrast_frame,
+                              in->threads};
     st = pdva_network_measure(&net, &graph, &vessel_img, scale, &d, &np, err);
     if (st != PDVA_OK)
         goto done;

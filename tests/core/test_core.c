@@ -1,0 +1,188 @@
+/* test_core.c — building blocks of the analysis checked against slow, obvious versions of
+ * themselves: the quantile by selection against a sorted copy, the morphological opening
+ * against a brute-force window, the work shared between threads against one thread, and the
+ * cylinder profile fit against profiles drawn with known radii.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/parallel.h"
+#include "core/image.h"
+#include "core/qca.h"
+
+static uint32_t next_random(uint32_t *state)
+{
+    *state = *state * 1664525u + 1013904223u;
+    return *state >> 8;
+}
+
+static int compare_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_quantile_matches_sorting(void **state)
+{
+    (void)state;
+    uint32_t seed = 7;
+    float data[2000], sorted[2000];
+    for (int trial = 0; trial < 400; trial++) {
+        size_t n = 1 + next_random(&seed) % 2000;
+        uint32_t levels = trial % 3 == 0 ? 4 : 100000; /* many ties, or few */
+        for (size_t i = 0; i < n; i++)
+            sorted[i] = data[i] = (float)(next_random(&seed) % levels) * 0.25f - 3.0f;
+        qsort(sorted, n, sizeof(float), compare_float);
+        double fraction = (double)(next_random(&seed) % 1001) / 1000.0;
+        double pos = fraction * (double)(n - 1);
+        size_t k = (size_t)pos;
+        float want = k >= n - 1 ? sorted[n - 1]
+                                : (float)(sorted[k] + (pos - (double)k) * (sorted[k + 1] - sorted[k]));
+        float got = pdva_image_quantile(data, n, fraction);
+        if (got != want)
+            fail_msg("n %zu fraction %.3f: %g, sorting says %g", n, fraction, got, want);
+    }
+    float with_nan[5] = {NAN, 2.0f, INFINITY, 1.0f, 3.0f};
+    assert_true(pdva_image_quantile(with_nan, 5, 0.5) == 2.0f);
+    assert_true(pdva_image_quantile(with_nan, 0, 0.5) == 0.0f);
+}
+
+/* Opening = dilation of the erosion, square window of 2 r + 1, edges clamped. */
+static float clamped(const pdva_image *img, long x, long y)
+{
+    x = x < 0 ? 0 : (x >= (long)img->width ? (long)img->width - 1 : x);
+    y = y < 0 ? 0 : (y >= (long)img->height ? (long)img->height - 1 : y);
+    return img->data[(size_t)y * img->width + (size_t)x];
+}
+
+static void window_extreme(const pdva_image *src, pdva_image *dst, long r, int maximum)
+{
+    for (long y = 0; y < (long)src->height; y++)
+        for (long x = 0; x < (long)src->width; x++) {
+            float e = clamped(src, x, y);
+            for (long dy = -r; dy <= r; dy++)
+                for (long dx = -r; dx <= r; dx++) {
+                    float v = clamped(src, x + dx, y + dy);
+                    e = maximum ? (v > e ? v : e) : (v < e ? v : e);
+                }
+            dst->data[(size_t)y * src->width + (size_t)x] = e;
+        }
+}
+
+static void test_opening_matches_brute_force(void **state)
+{
+    (void)state;
+    const uint32_t sizes[][2] = {{1, 1}, {5, 3}, {70, 9}, {13, 130}, {129, 67}};
+    uint32_t seed = 11;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (uint32_t r = 0; r <= 6; r += 3) {
+            uint32_t w = sizes[s][0], h = sizes[s][1];
+            pdva_image src, got, eroded, want;
+            assert_int_equal(pdva_image_create(&src, w, h, NULL), PDVA_OK);
+            assert_int_equal(pdva_image_create(&got, w, h, NULL), PDVA_OK);
+            assert_int_equal(pdva_image_create(&eroded, w, h, NULL), PDVA_OK);
+            assert_int_equal(pdva_image_create(&want, w, h, NULL), PDVA_OK);
+            for (size_t i = 0; i < (size_t)w * h; i++)
+                src.data[i] = (float)(next_random(&seed) % 1000) / 10.0f;
+            assert_int_equal(pdva_image_opening(&src, &got, r, NULL), PDVA_OK);
+            window_extreme(&src, &eroded, r, 0);
+            window_extreme(&eroded, &want, r, 1);
+            for (size_t i = 0; i < (size_t)w * h; i++)
+                if (got.data[i] != want.data[i])
+                    fail_msg("%ux%u r %u pixel %zu: %g, expected %g", w, h, r, i, got.data[i],
+                             want.data[i]);
+            pdva_image_destroy(&src);
+            pdva_image_destroy(&got);
+            pdva_image_destroy(&eroded);
+            pdva_image_destroy(&want);
+        }
+}
+
+typedef struct count_job {
+    unsigned char *seen;
+} count_job;
+
+static void count_indices(void *ctx, size_t begin, size_t end)
+{
+    count_job *job = ctx;
+    for (size_t i = begin; i < end; i++)
+        job->seen[i]++; /* each index belongs to one chunk: no two threads write the same byte */
+}
+
+static void test_parallel_for_visits_each_index_once(void **state)
+{
+    (void)state;
+    const size_t counts[] = {0, 1, 2, 63, 1000, 4097};
+    const size_t grains[] = {0, 1, 7, 1000, 100000};
+    const unsigned threads[] = {0, 1, 2, 3, 8, 64};
+    for (size_t a = 0; a < sizeof counts / sizeof counts[0]; a++)
+        for (size_t b = 0; b < sizeof grains / sizeof grains[0]; b++)
+            for (size_t c = 0; c < sizeof threads / sizeof threads[0]; c++) {
+                unsigned char seen[4097] = {0};
+                count_job job = {seen};
+                pdva_parallel_for(threads[c], counts[a], grains[b], count_indices, &job);
+                for (size_t i = 0; i < counts[a]; i++)
+                    if (seen[i] != 1)
+                        fail_msg("n %zu grain %zu threads %u: index %zu seen %u times", counts[a],
+                                 grains[b], threads[c], i, seen[i]);
+            }
+    assert_true(pdva_parallel_threads(0) >= 1);
+    assert_int_equal(pdva_parallel_threads(3), 3);
+    assert_true(pdva_parallel_threads(1000) <= 16);
+}
+
+/* A cylinder of radius r drawn through the model of the same blur, on a sloping background
+ * with a little deterministic noise: the fit finds r and the centre, whatever the threads that
+ * built the model. */
+static void test_profile_fit_recovers_radius(void **state)
+{
+    (void)state;
+    pdva_profile_model one, all;
+    assert_int_equal(pdva_profile_model_create(&one, 1.1, 30.0, 1, NULL), PDVA_OK);
+    assert_int_equal(pdva_profile_model_create(&all, 1.1, 30.0, 0, NULL), PDVA_OK);
+    assert_int_equal(one.n_r, all.n_r);
+    assert_int_equal(one.n_u, all.n_u);
+    assert_memory_equal(one.table, all.table, one.n_r * one.n_u * sizeof(float));
+    uint32_t seed = 3;
+    const double radii[] = {1.5, 3.0, 4.5, 8.0, 14.0};
+    for (size_t i = 0; i < sizeof radii / sizeof radii[0]; i++) {
+        double r = radii[i], centre = 0.7, step = 0.5;
+        size_t n = (size_t)(2.0 * (2.5 * r + 4.0 * 1.1 + 3.0) / step) + 1;
+        float y[256];
+        assert_true(n <= 256);
+        double mid = 0.5 * (double)(n - 1);
+        for (size_t k = 0; k < n; k++) {
+            double u = ((double)k - mid) * step;
+            double noise = ((double)(next_random(&seed) % 1000) / 1000.0 - 0.5) * 0.004;
+            y[k] = (float)(0.3 + 0.002 * u + 0.05 * pdva_profile_model_eval(&one, u - centre, r) +
+                           noise);
+        }
+        pdva_profile_fit fit;
+        pdva_profile_fit_cylinder(&all, y, n, step, r * 1.3, 0.001, &fit);
+        assert_true(fit.ok);
+        if (fabs(fit.radius_px - r) > 0.05 * r || fabs(fit.offset_px - centre) > 0.1)
+            fail_msg("radius %.2f centre %.2f: fitted %.3f at %.3f", r, centre, fit.radius_px,
+                     fit.offset_px);
+        assert_true(fabs(fit.amplitude - 0.05) < 0.005);
+    }
+    pdva_profile_model_destroy(&one);
+    pdva_profile_model_destroy(&all);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quantile_matches_sorting),
+        cmocka_unit_test(test_opening_matches_brute_force),
+        cmocka_unit_test(test_parallel_for_visits_each_index_once),
+        cmocka_unit_test(test_profile_fit_recovers_radius),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
