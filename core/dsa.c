@@ -17,6 +17,7 @@
 
 #include "core/trace.h"
 #include "base/alloc.h"
+#include "base/parallel.h"
 #include "base/error.h"
 
 #define QUARTER 4
@@ -501,40 +502,39 @@ static double darkening_over(const pdva_dsa *d, const pdva_image *q, const uint8
     return sum / sqrt(var);
 }
 
-/* 5x5 mean (edges clamped): rows into tmp, then columns into dst. The inner columns need no
- * clamping and are written so that the compiler vectorizes them. */
-static void box_filter_5(const float *src, float *dst, uint32_t w, uint32_t h, float *tmp)
+/* 5x5 mean (edges clamped), in two passes: each row into tmp, then each row of dst from five
+ * rows of tmp. The inner columns need no clamping and are written so that the compiler
+ * vectorizes them. */
+static void box_filter_row_5(const float *r, float *o, uint32_t w)
 {
-    for (uint32_t y = 0; y < h; y++) {
-        const float *r = src + (size_t)y * w;
-        float *o = tmp + (size_t)y * w;
-        for (uint32_t x = 0; x < w; x++) {
-            if (x == 2 && w > 4) {
-                for (; x + 2 < w; x++)
-                    o[x] = (r[x - 2] + r[x - 1] + r[x] + r[x + 1] + r[x + 2]) * 0.2f;
-                if (x >= w)
-                    break;
-            }
-            float acc = 0.0f;
-            for (int k = -2; k <= 2; k++) {
-                long xx = (long)x + k;
-                xx = xx < 0 ? 0 : (xx >= (long)w ? (long)w - 1 : xx);
-                acc += r[xx];
-            }
-            o[x] = acc * 0.2f;
+    for (uint32_t x = 0; x < w; x++) {
+        if (x == 2 && w > 4) {
+            for (; x + 2 < w; x++)
+                o[x] = (r[x - 2] + r[x - 1] + r[x] + r[x + 1] + r[x + 2]) * 0.2f;
+            if (x >= w)
+                break;
         }
-    }
-    for (uint32_t y = 0; y < h; y++) {
-        const float *rows[5];
+        float acc = 0.0f;
         for (int k = -2; k <= 2; k++) {
-            long yy = (long)y + k;
-            yy = yy < 0 ? 0 : (yy >= (long)h ? (long)h - 1 : yy);
-            rows[k + 2] = tmp + (size_t)yy * w;
+            long xx = (long)x + k;
+            xx = xx < 0 ? 0 : (xx >= (long)w ? (long)w - 1 : xx);
+            acc += r[xx];
         }
-        float *o = dst + (size_t)y * w;
-        for (uint32_t x = 0; x < w; x++)
-            o[x] = (rows[0][x] + rows[1][x] + rows[2][x] + rows[3][x] + rows[4][x]) * 0.2f;
+        o[x] = acc * 0.2f;
     }
+}
+
+static void box_filter_column_5(const float *tmp, float *dst, uint32_t w, uint32_t h, uint32_t y)
+{
+    const float *rows[5];
+    for (int k = -2; k <= 2; k++) {
+        long yy = (long)y + k;
+        yy = yy < 0 ? 0 : (yy >= (long)h ? (long)h - 1 : yy);
+        rows[k + 2] = tmp + (size_t)yy * w;
+    }
+    float *o = dst + (size_t)y * w;
+    for (uint32_t x = 0; x < w; x++)
+        o[x] = (rows[0][x] + rows[1][x] + rows[2][x] + rows[3][x] + rows[4][x]) * 0.2f;
 }
 
 /* One row of mask - frame shifted by (sx, sy): bilinear like pdva_image_sample, but the
@@ -568,84 +568,134 @@ static void subtract_shifted_row(const float *mrow, const pdva_image *cur, uint3
         out[x] = mrow[x] - pdva_image_sample(cur, (double)x + 0.5 + sx, (double)y + 0.5 + sy);
 }
 
-/* Subtract the current frame f from the mask and accumulate. */
-static void subtract_frame(pdva_dsa *d, uint32_t f)
+/* What the row-parallel phases of subtract_frame share. */
+typedef struct subtract_job {
+    pdva_dsa *d;
+    uint32_t f;
+    double sx, sy;
+    bool shifted;
+} subtract_job;
+
+/* Rows [y0, y1): mask - frame, added into the AUC. */
+static void subtract_rows(void *ctx, size_t y0, size_t y1)
 {
-    uint32_t w = d->cur.width, h = d->cur.height;
-    double sx = 0.0, sy = 0.0;
-    if (d->p.correct_motion && d->h_mask.data) {
-        estimate_shift(d, f, &sx, &sy);
-        d->shift_x[f] = sx;
-        d->shift_y[f] = sy;
-        double m = hypot(sx, sy);
-        if (m > d->max_motion)
-            d->max_motion = m;
-    }
-    bool shifted = fabs(sx) > 0.03 || fabs(sy) > 0.03;
-    float *dsa = d->scratch;
-    for (uint32_t y = 0; y < h; y++) {
-        const float *mrow = d->mask.data + (size_t)y * w;
-        float *out = dsa + (size_t)y * w;
-        if (!shifted) {
-            const float *crow = d->cur.data + (size_t)y * w;
+    const subtract_job *job = ctx;
+    pdva_dsa *d = job->d;
+    uint32_t w = d->cur.width;
+    double wd = d->weights[job->f];
+    for (size_t y = y0; y < y1; y++) {
+        const float *mrow = d->mask.data + y * w;
+        float *out = d->scratch + y * w;
+        if (!job->shifted) {
+            const float *crow = d->cur.data + y * w;
             for (uint32_t x = 0; x < w; x++)
                 out[x] = mrow[x] - crow[x];
         } else {
-            subtract_shifted_row(mrow, &d->cur, y, sx, sy, out);
+            subtract_shifted_row(mrow, &d->cur, (uint32_t)y, job->sx, job->sy, out);
+        }
+        float *auc = d->auc.data + y * w;
+        for (uint32_t x = 0; x < w; x++)
+            auc[x] += (float)(wd * out[x]);
+    }
+}
+
+/* Rows [y0, y1) of the 5x5 box filter's horizontal pass. */
+static void box_rows(void *ctx, size_t y0, size_t y1)
+{
+    const subtract_job *job = ctx;
+    const pdva_dsa *d = job->d;
+    uint32_t w = d->cur.width;
+    for (size_t y = y0; y < y1; y++)
+        box_filter_row_5(d->scratch + y * w, d->box_tmp + y * w, w);
+}
+
+/* Rows [y0, y1): the box filter's vertical pass, then each pixel's top values (ranked by the
+ * 5x5 mean: noise does not choose the frames, and every pixel across a vessel gets the same
+ * frames, so the profile keeps its shape). */
+static void top_rows(void *ctx, size_t y0, size_t y1)
+{
+    const subtract_job *job = ctx;
+    pdva_dsa *d = job->d;
+    uint32_t w = d->cur.width, h = d->cur.height;
+    const float *dsa = d->scratch;
+    for (size_t y = y0; y < y1; y++) {
+        box_filter_column_5(d->box_tmp, d->key_img, w, h, (uint32_t)y);
+        float *top = d->top, *key = d->top_key;
+        for (size_t i = y * w; i < (y + 1) * w; i++) {
+            float kv = d->key_img[i];
+            float *tk = key + i * PDVA_DSA_TOP_K, *tv = top + i * PDVA_DSA_TOP_K;
+            if (kv <= tk[PDVA_DSA_TOP_K - 1])
+                continue;
+            int k = PDVA_DSA_TOP_K - 1;
+            while (k > 0 && tk[k - 1] < kv) {
+                tk[k] = tk[k - 1];
+                tv[k] = tv[k - 1];
+                k--;
+            }
+            tk[k] = kv;
+            tv[k] = dsa[i];
         }
     }
-    double wt = d->weights[f];
-    float *auc = d->auc.data;
-    size_t npix = (size_t)w * h;
-    for (size_t i = 0; i < npix; i++)
-        auc[i] += (float)(wt * dsa[i]);
-    /* keep each pixel's values at the frames where its neighbourhood is the most opacified:
-     * ranking by a 5x5 mean instead of the pixel itself keeps noise from choosing the frames,
-     * and gives every pixel across a vessel the same frames, so the profile keeps its shape */
-    box_filter_5(dsa, d->key_img, w, h, d->box_tmp);
-    float *top = d->top, *key = d->top_key;
-    for (size_t i = 0; i < npix; i++) {
-        float kv = d->key_img[i];
-        float *tk = key + i * PDVA_DSA_TOP_K, *tv = top + i * PDVA_DSA_TOP_K;
-        if (kv <= tk[PDVA_DSA_TOP_K - 1])
-            continue;
-        int k = PDVA_DSA_TOP_K - 1;
-        while (k > 0 && tk[k - 1] < kv) {
-            tk[k] = tk[k - 1];
-            tv[k] = tv[k - 1];
-            k--;
-        }
-        tk[k] = kv;
-        tv[k] = dsa[i];
-    }
-    d->top_count++;
-    /* half-resolution cube */
-    int16_t *plane = d->cube + (size_t)f * d->cube_w * d->cube_h;
+}
+
+/* Cube rows [cy0, cy1): 2x2 means of the subtracted frame in noise units. */
+static void cube_rows(void *ctx, size_t cy0, size_t cy1)
+{
+    const subtract_job *job = ctx;
+    pdva_dsa *d = job->d;
+    uint32_t w = d->cur.width, h = d->cur.height;
+    const float *dsa = d->scratch;
+    int16_t *plane = d->cube + (size_t)job->f * d->cube_w * d->cube_h;
     double inv = 1.0 / d->cube_scale;
     uint32_t full_w = w / 2, full_h = h / 2; /* cells with all four pixels inside */
-    for (uint32_t y = 0; y < full_h; y++) {
-        const float *r0 = dsa + (size_t)(2 * y) * w, *r1 = r0 + w;
-        int16_t *o = plane + (size_t)y * d->cube_w;
-        for (uint32_t x = 0; x < full_w; x++) {
-            double acc = (double)r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1];
-            double q = acc / 4 * inv;
-            q = q > 32767.0 ? 32767.0 : (q < -32767.0 ? -32767.0 : q);
-            o[x] = (int16_t)lrint(q);
+    for (size_t y = cy0; y < cy1; y++) {
+        int16_t *o = plane + y * d->cube_w;
+        uint32_t x = 0;
+        if (y < full_h) {
+            const float *r0 = dsa + (2 * y) * w, *r1 = r0 + w;
+            for (; x < full_w; x++) {
+                double acc = (double)r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1];
+                double q = acc / 4 * inv;
+                q = q > 32767.0 ? 32767.0 : (q < -32767.0 ? -32767.0 : q);
+                o[x] = (int16_t)lrint(q);
+            }
         }
-    }
-    for (uint32_t y = 0; y < d->cube_h; y++)
-        for (uint32_t x = y < full_h ? full_w : 0; x < d->cube_w; x++) {
+        for (; x < d->cube_w; x++) {
             double acc = 0.0;
             int n = 0;
-            for (uint32_t yy = 2 * y; yy < 2 * y + 2 && yy < h; yy++)
+            for (size_t yy = 2 * y; yy < 2 * y + 2 && yy < h; yy++)
                 for (uint32_t xx = 2 * x; xx < 2 * x + 2 && xx < w; xx++) {
-                    acc += dsa[(size_t)yy * w + xx];
+                    acc += dsa[yy * w + xx];
                     n++;
                 }
             double q = acc / n * inv;
             q = q > 32767.0 ? 32767.0 : (q < -32767.0 ? -32767.0 : q);
-            plane[(size_t)y * d->cube_w + x] = (int16_t)lrint(q);
+            o[x] = (int16_t)lrint(q);
         }
+    }
+}
+
+/* Subtract the current frame f from the mask and accumulate, rows shared out between threads
+ * (the decoder thread competes for the cores while frames stream: the OS balances the two). */
+static void subtract_frame(pdva_dsa *d, uint32_t f)
+{
+    subtract_job job = {d, f, 0.0, 0.0, false};
+    if (d->p.correct_motion && d->h_mask.data) {
+        estimate_shift(d, f, &job.sx, &job.sy);
+        d->shift_x[f] = job.sx;
+        d->shift_y[f] = job.sy;
+        double m = hypot(job.sx, job.sy);
+        if (m > d->max_motion)
+            d->max_motion = m;
+    }
+    job.shifted = fabs(job.sx) > 0.03 || fabs(job.sy) > 0.03;
+    uint32_t h = d->cur.height;
+    unsigned threads = d->p.threads;
+    pdva_parallel_for(threads, h, 64, subtract_rows, &job);
+    pdva_parallel_for(threads, h, 64, box_rows, &job);
+    pdva_parallel_for(threads, h, 64, top_rows, &job);
+    d->top_count++;
+    pdva_parallel_for(threads, d->cube_h, 32, cube_rows, &job);
 }
 
 pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pixels,

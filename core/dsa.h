@@ -22,6 +22,7 @@ typedef struct pdva_dsa_params {
     bool log_stored;              /* values grow with ln(intensity) (LOG): subtract them as they are */
     uint32_t max_value;           /* largest stored value */
     bool correct_motion;
+    unsigned threads;             /* per frame; 0: one per core */
 } pdva_dsa_params;
 
 typedef struct pdva_dsa pdva_dsa;

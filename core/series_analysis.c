@@ -381,7 +381,7 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
     }
     double mmpp = in->spacing_known && in->spacing_mm > 0.0 ? in->spacing_mm : 0.3;
     pdva_dsa_params dp = {in->rows, in->columns, in->frames, in->frame_times_s, in->log_stored,
-                          in->max_value, true};
+                          in->max_value, true, in->threads};
     pdva_dsa *dsa = NULL;
     pdva_body body;
     memset(&body, 0, sizeof body);

@@ -118,7 +118,7 @@ static int opacified_image(const char *dir, const char *raw_path, uint32_t *w, u
     const pdva_series_info *in = pdva_series_get_info(s);
     pdva_dsa_params p = {in->rows, in->columns, in->frames, in->frame_times_s,
                          strcmp(in->pixel_intensity_relationship, "LOG") == 0, in->max_value,
-                         true};
+                         true, 0};
     pdva_dsa *d = NULL;
     uint16_t *frame = malloc((size_t)in->rows * in->columns * sizeof(uint16_t));
     int rc = -1;
