@@ -507,6 +507,14 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
     st = pdva_vessel_graph_build(mask, in->rows, in->columns, &graph, err);
     if (st != PDVA_OK)
         goto done;
+    if (PDVA_TRACE_ON("PDVA_DEBUG_GRAPH"))
+        for (size_t e = 0; e < graph.n_edges; e++)
+            if (!graph.edges[e].removed && graph.edges[e].n > 20)
+                PDVA_TRACEF("graph edge %zu (%.0f,%.0f)->(%.0f,%.0f) n %zu nodes %d %d\n", e,
+                            graph.edges[e].pts[0].x, graph.edges[e].pts[0].y,
+                            graph.edges[e].pts[graph.edges[e].n - 1].x,
+                            graph.edges[e].pts[graph.edges[e].n - 1].y, graph.edges[e].n,
+                            graph.edges[e].a, graph.edges[e].b);
     seg_ctx sc = {scale, in->columns, in->rows, mmpp};
     /* valves and tight stenoses can break a vein in two: join ends that face each other across
      * a few millimetres (occlusions leave longer gaps, kept open) */

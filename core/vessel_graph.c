@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -358,13 +359,31 @@ static int join_edges(pdva_vessel_graph *g, size_t e1, size_t e2, int v)
     return 0;
 }
 
+typedef struct spur_candidate {
+    size_t edge;
+    int junction; /* the end that is not a leaf */
+    double length;
+} spur_candidate;
+
+static int compare_spur_length(const void *x, const void *y)
+{
+    const spur_candidate *a = x, *b = y;
+    if (a->length != b->length)
+        return a->length < b->length ? -1 : 1;
+    return a->edge < b->edge ? -1 : (a->edge > b->edge);
+}
+
 pdva_status pdva_vessel_graph_prune(pdva_vessel_graph *g, pdva_spur_length_fn min_len,
                                     void *user, pdva_error **err)
 {
+    spur_candidate *cand = pdva_alloc_array(g->n_edges ? g->n_edges : 1, sizeof *cand);
+    if (!cand)
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory pruning the vessel graph");
     bool changed = true;
     while (changed) {
         changed = false;
         recount_degrees(g);
+        size_t n_cand = 0;
         for (size_t e = 0; e < g->n_edges; e++) {
             pdva_graph_edge *ed = &g->edges[e];
             if (ed->removed)
@@ -381,16 +400,36 @@ pdva_status pdva_vessel_graph_prune(pdva_vessel_graph *g, pdva_spur_length_fn mi
             }
             pdva_vec2 at = leaf_a && !leaf_b ? g->nodes[ed->b].p : g->nodes[ed->a].p;
             double limit = min_len ? min_len(user, at) : 3.0;
-            if (leaf_a && leaf_b)
-                limit *= 1.5; /* isolated specks */
-            if (len < limit) {
-                ed->removed = true;
-                changed = true;
-                g->nodes[ed->a].degree--;
-                g->nodes[ed->b].degree--;
+            if (leaf_a && leaf_b) {
+                /* isolated specks */
+                if (len < 1.5 * limit) {
+                    ed->removed = true;
+                    changed = true;
+                    g->nodes[ed->a].degree--;
+                    g->nodes[ed->b].degree--;
+                }
+                continue;
             }
+            if (len < limit)
+                cand[n_cand++] = (spur_candidate){e, leaf_a ? ed->b : ed->a, len};
+        }
+        /* A spur sticks out of a vessel that goes on: remove short end branches, shortest
+         * first, only while their branch point still joins three or more branches. The last
+         * end left at a branch point is the vessel itself ending (a blunt end's skeleton forks,
+         * and noise leaves short spurs along its last centimetres): it stays, so that an end is
+         * not eaten away a spur's length at a time. */
+        qsort(cand, n_cand, sizeof *cand, compare_spur_length);
+        for (size_t k = 0; k < n_cand; k++) {
+            pdva_graph_edge *ed = &g->edges[cand[k].edge];
+            if (g->nodes[cand[k].junction].degree < 3)
+                continue;
+            ed->removed = true;
+            changed = true;
+            g->nodes[ed->a].degree--;
+            g->nodes[ed->b].degree--;
         }
     }
+    pdva_free(cand);
     /* merge chains through two-way nodes */
     recount_degrees(g);
     for (size_t v = 0; v < g->n_nodes; v++) {

@@ -16,6 +16,7 @@
 #include "base/parallel.h"
 #include "core/image.h"
 #include "core/qca.h"
+#include "core/vessel_graph.h"
 
 static uint32_t next_random(uint32_t *state)
 {
@@ -176,6 +177,67 @@ static void test_profile_fit_recovers_radius(void **state)
     pdva_profile_model_destroy(&all);
 }
 
+static double spur_limit_30(void *user, pdva_vec2 p)
+{
+    (void)user;
+    (void)p;
+    return 30.0;
+}
+
+/* A vessel's skeleton: a vertical line from the top border down to row 200, with short noise
+ * spurs along its last 60 pixels, a real side branch of 78 pixels, and a fork at its blunt end.
+ * Pruning removes the spurs and keeps the vessel to its end (within the fork's arm) and the
+ * branch; it does not eat the end away a spur's length at a time. */
+static void test_prune_keeps_vessel_ends(void **state)
+{
+    (void)state;
+    enum { W = 120, H = 240 };
+    static uint8_t skel[W * H];
+    memset(skel, 0, sizeof skel);
+    for (int y = 0; y <= 200; y++)
+        skel[y * W + 60] = 1;
+    for (int k = 1; k <= 8; k++) { /* spurs at rows 150, 165, 180 (left, right, left) */
+        skel[150 * W + 60 - k] = 1;
+        skel[165 * W + 60 + k] = 1;
+        skel[180 * W + 60 - k] = 1;
+    }
+    for (int k = 1; k <= 55; k++) /* side branch at row 60, diagonally down to the right */
+        skel[(60 + k) * W + 60 + k] = 1;
+    for (int k = 1; k <= 6; k++) { /* fork at the end */
+        skel[(200 + k) * W + 60 - k] = 1;
+        skel[(200 + k) * W + 60 + k] = 1;
+    }
+    pdva_vessel_graph g;
+    assert_int_equal(pdva_vessel_graph_build(skel, H, W, &g, NULL), PDVA_OK);
+    assert_int_equal(pdva_vessel_graph_prune(&g, spur_limit_30, NULL, NULL), PDVA_OK);
+    double deepest = 0.0;
+    size_t live = 0;
+    for (size_t e = 0; e < g.n_edges; e++) {
+        if (g.edges[e].removed)
+            continue;
+        live++;
+        for (size_t i = 0; i < g.edges[e].n; i++) {
+            pdva_vec2 p = g.edges[e].pts[i];
+            if (fabs(p.x - 60.5) < 1.0 && p.y > deepest)
+                deepest = p.y;
+            /* no spur survives */
+            if (p.y > 140.0 && p.y < 199.0)
+                assert_true(fabs(p.x - 60.5) < 1.0);
+        }
+    }
+    if (deepest < 199.0)
+        fail_msg("the vessel ends at row %.1f, its skeleton at 200", deepest);
+    if (live != 3) { /* top to the branch point, on to the end, the branch */
+        for (size_t e = 0; e < g.n_edges; e++)
+            if (!g.edges[e].removed)
+                print_message("edge (%.1f,%.1f)->(%.1f,%.1f) n %zu\n", g.edges[e].pts[0].x,
+                              g.edges[e].pts[0].y, g.edges[e].pts[g.edges[e].n - 1].x,
+                              g.edges[e].pts[g.edges[e].n - 1].y, g.edges[e].n);
+        fail_msg("%zu segments, expected 3", live);
+    }
+    pdva_vessel_graph_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_opening_matches_brute_force),
         cmocka_unit_test(test_parallel_for_visits_each_index_once),
         cmocka_unit_test(test_profile_fit_recovers_radius),
+        cmocka_unit_test(test_prune_keeps_vessel_ends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
