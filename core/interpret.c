@@ -372,6 +372,11 @@ static bool find_inflow(interp *I, int *seg_out, int *node_out)
             double arr = e ? sg->arrival_b : sg->arrival_a;
             if (!at_top_border(I, v) || node_at(I, v)->degree != 1)
                 continue;
+            if (PDVA_TRACE_ON("PDVA_DEBUG_INFLOW"))
+                PDVA_TRACEF("inflow candidate seg %zu end (%.0f,%.0f) arrival %.2f (earliest %.2f) "
+                            "r %.2f len %.0f\n",
+                            s, node_at(I, v)->p.x, node_at(I, v)->p.y, arr, earliest,
+                            seg_radius(I, (int)s), sg->length_px);
             /* among the early ones, the widest */
             if (isfinite(earliest) && !(isfinite(arr) && arr <= earliest + 0.6))
                 continue;

@@ -181,6 +181,40 @@ static double spur_length(void *user, pdva_vec2 p)
     return fmax(3.0 * r + 3.0, 4.0 / c->mmpp);
 }
 
+/* A vessel that leaves the field has its skeleton's end about a radius inside the edge (the
+ * thinning eats a cut end from the border side too): an end within its vessel's radius (plus
+ * the graph's 4 pixels) of the edge is at the border. The radius is the scale map's largest
+ * along the edge's points 8-30 pixels in (at the end itself the Hessian sees the image edge).
+ * Without this, a wide inflow artery, whose end sits 8-10 pixels in, lost the inflow to a
+ * narrower vein reaching the same edge. */
+static void mark_border_ends(pdva_vessel_graph *g, const seg_ctx *c)
+{
+    for (size_t e = 0; e < g->n_edges; e++) {
+        const pdva_graph_edge *ed = &g->edges[e];
+        if (ed->removed || ed->n < 2)
+            continue;
+        for (int end = 0; end < 2; end++) {
+            pdva_graph_node *nd = &g->nodes[end ? ed->b : ed->a];
+            if (nd->removed || nd->at_border)
+                continue;
+            double scale = 0.0;
+            for (size_t k = 8; k <= 30 && k < ed->n; k++) {
+                pdva_vec2 p = ed->pts[end ? ed->n - 1 - k : k];
+                uint32_t x = (uint32_t)fmin(fmax(p.x, 0.0), c->cols - 1.0);
+                uint32_t y = (uint32_t)fmin(fmax(p.y, 0.0), c->rows - 1.0);
+                scale = fmax(scale, c->scale[(size_t)y * c->cols + x]);
+            }
+            double r = scale / 0.84;
+            double edge = fmin(fmin(nd->p.x, nd->p.y), fmin(c->cols - nd->p.x, c->rows - nd->p.y));
+            if (edge < r + 4.0)
+                nd->at_border = true;
+            if (PDVA_TRACE_ON("PDVA_DEBUG_INFLOW") && edge < 30.0)
+                PDVA_TRACEF("end (%.1f,%.1f) r %.2f edge %.1f -> border %d\n", nd->p.x, nd->p.y,
+                            r, edge, (int)nd->at_border);
+        }
+    }
+}
+
 /* Noise of the opacified image relative to the noise of one subtracted frame: the mask's noise
  * counted once, the frames' averaged over the top values. */
 static double opacified_noise_factor(const pdva_dsa_result *d)
@@ -516,6 +550,7 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
                             graph.edges[e].pts[graph.edges[e].n - 1].y, graph.edges[e].n,
                             graph.edges[e].a, graph.edges[e].b);
     seg_ctx sc = {scale, in->columns, in->rows, mmpp};
+    mark_border_ends(&graph, &sc);
     /* valves and tight stenoses can break a vein in two: join ends that face each other across
      * a few millimetres (occlusions leave longer gaps, kept open) */
     pdva_vessel_graph_bridge(&graph, 8.0 / mmpp, 35.0, err);
