@@ -1186,7 +1186,9 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
         double s = path_s_at_segment(&P, k);
         double up = pdva_path_median_d(&P, s - 16.0, s - 3.0);
         double down = pdva_path_median_d(&P, s + 3.0, s + 16.0);
-        bool drops = isfinite(up) && isfinite(down) && down < 0.97 * up;
+        /* a jump already large at this node is the conduit starting here, whatever a small
+         * dip just past it says (a narrow start of the stented vein, a measurement's noise) */
+        bool drops = isfinite(up) && isfinite(down) && down < 0.97 * up && ratio_at[k] < 1.6;
         if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
             PDVA_TRACEF("  av qualifies k %zu: calibre %.2f -> %.2f%s\n", k, up, down,
                         drops ? " (drops: the donor's origin)" : "");
