@@ -668,6 +668,37 @@ static double conduit_flow(interp *I, const pdva_path *P, double s0, double s1, 
     return v * M_PI * 0.25 * d * d * 0.06;
 }
 
+/* The arterialization's flow is what enters the conduit: a collateral leaving the conduit
+ * further down takes its share, and a velocity timed across its take-off mixes the two flows.
+ * The window [s0, s1] ends 3 mm before the first wide side branch (a median diameter at least
+ * 0.35 x the conduit's just above it) when 40 mm of conduit or more are left above it to time
+ * the bolus; else it stays whole. */
+static double flow_window_end(const interp *I, const pdva_path *P, double s0, double s1)
+{
+    for (size_t k = 1; k < P->n_segs; k++) {
+        double s = path_s_at_segment(P, k);
+        if (s < s0 + 10.0 || s > s1)
+            continue;
+        double d_here = pdva_path_median_d(P, s - 15.0, s - 3.0);
+        if (!isfinite(d_here))
+            continue;
+        int at[MAX_AT];
+        size_t n = pdva_network_segments_at(I->net, P->nodes[k], at, MAX_AT);
+        for (size_t j = 0; j < n; j++) {
+            if (I->on_main[at[j]])
+                continue;
+            double d_side = 2.0 * seg_radius(I, at[j]) * I->mmpp;
+            if (d_side >= 0.35 * d_here) {
+                if (PDVA_TRACE_ON("PDVA_DEBUG_FLOW"))
+                    PDVA_TRACEF("flow window: side branch seg %d (d %.2f mm) at s %.1f\n", at[j],
+                                d_side, s);
+                return s - 3.0 - s0 >= 40.0 ? s - 3.0 : s1;
+            }
+        }
+    }
+    return s1;
+}
+
 /* Last opacified point at a vessel end: walk on along its direction until the vessel's signal
  * on the AUC image falls to half of what it is just before the end. */
 static pdva_vec2 refine_end(const interp *I, const pdva_path *P)
@@ -1287,7 +1318,8 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
         }
         /* flow through the conduit */
         double d_c, v_c;
-        double q = conduit_flow(I, &P, s_ramp + 15.0, total - 6.0, &d_c, &v_c);
+        double f0 = s_ramp + 15.0, f1 = flow_window_end(I, &P, f0, total - 6.0);
+        double q = conduit_flow(I, &P, f0, f1, &d_c, &v_c);
         res->flow_ml_min = q;
         res->conduit_velocity_mm_s = v_c;
         /* calibre mismatch */
