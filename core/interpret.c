@@ -873,7 +873,7 @@ static void scan_valves(interp *I, const pdva_path *P)
         if (PDVA_TRACE_ON("PDVA_DEBUG_VALVE"))
             PDVA_TRACEF("narrowing (%.1f,%.1f) s %.1f d %.2f ref %.2f red %.2f visible %zu/%zu\n",
                         p->p.x, p->p.y, s, p->d, ref, red, visible, beyond);
-        if (s_end - s < 10.0 || beyond == 0 || visible * 4 < beyond * 3)
+        if (s_end - s < 8.0 || beyond == 0 || visible * 4 < beyond * 3)
             continue;
         /* contrast held up: arrival jumps across the narrowing more than transit explains */
         double a_up = pdva_path_median_arrival(P, s - 9.0, s - 2.0);
