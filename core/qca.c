@@ -110,23 +110,44 @@ void pdva_profile_model_destroy(pdva_profile_model *m)
     m->table = NULL;
 }
 
-double pdva_profile_model_eval(const pdva_profile_model *m, double u, double r)
+/* The two table rows around radius r and the weight of the second: what every evaluation at
+ * that radius shares. */
+typedef struct model_rows {
+    const float *row0, *row1;
+    double fr;
+} model_rows;
+
+static model_rows model_rows_at(const pdva_profile_model *m, double r)
 {
-    double au = fabs(u) / m->u_step, ar = r / m->r_step;
+    double ar = r / m->r_step;
     if (ar < 0.0)
         ar = 0.0;
-    size_t iu = (size_t)au, ir = (size_t)ar;
-    if (iu + 1 >= m->n_u)
-        return 0.0;
+    size_t ir = (size_t)ar;
     if (ir + 1 >= m->n_r) {
         ir = m->n_r - 2;
         ar = (double)ir + 1.0;
     }
-    double fu = au - (double)iu, fr = ar - (double)ir;
-    const float *t0 = m->table + ir * m->n_u, *t1 = t0 + m->n_u;
-    double a = t0[iu] * (1.0 - fu) + t0[iu + 1] * fu;
-    double b = t1[iu] * (1.0 - fu) + t1[iu + 1] * fu;
-    return a * (1.0 - fr) + b * fr;
+    model_rows rows = {m->table + ir * m->n_u, m->table + (ir + 1) * m->n_u, ar - (double)ir};
+    return rows;
+}
+
+/* Bilinear value at offset u between the rows. */
+static inline double model_rows_eval(const pdva_profile_model *m, const model_rows *rows, double u)
+{
+    double au = fabs(u) / m->u_step;
+    size_t iu = (size_t)au;
+    if (iu + 1 >= m->n_u)
+        return 0.0;
+    double fu = au - (double)iu;
+    double a = rows->row0[iu] * (1.0 - fu) + rows->row0[iu + 1] * fu;
+    double b = rows->row1[iu] * (1.0 - fu) + rows->row1[iu + 1] * fu;
+    return a * (1.0 - rows->fr) + b * rows->fr;
+}
+
+double pdva_profile_model_eval(const pdva_profile_model *m, double u, double r)
+{
+    model_rows rows = model_rows_at(m, r);
+    return model_rows_eval(m, &rows, u);
 }
 
 /* What solve_linear needs of a profile that does not depend on the candidate (c, r): the
@@ -169,28 +190,11 @@ static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, 
 {
     double s13 = 0, s23 = 0, s33 = 0, t3 = 0;
     const float *y = ps->y;
-    /* pdva_profile_model_eval with the radius' two rows looked up once */
-    double ar = r / m->r_step;
-    if (ar < 0.0)
-        ar = 0.0;
-    size_t ir = (size_t)ar;
-    if (ir + 1 >= m->n_r) {
-        ir = m->n_r - 2;
-        ar = (double)ir + 1.0;
-    }
-    double fr = ar - (double)ir;
-    const float *row0 = m->table + ir * m->n_u, *row1 = row0 + m->n_u;
+    /* the radius' two rows are looked up once for every sample */
+    model_rows rows = model_rows_at(m, r);
     for (size_t k = 0; k < ps->n; k++) {
         double u = ((double)k - ps->mid) * ps->step;
-        double au = fabs(u - c) / m->u_step;
-        size_t iu = (size_t)au;
-        double x3 = 0.0;
-        if (iu + 1 < m->n_u) {
-            double fu = au - (double)iu;
-            double a0 = row0[iu] * (1.0 - fu) + row0[iu + 1] * fu;
-            double a1 = row1[iu] * (1.0 - fu) + row1[iu + 1] * fu;
-            x3 = a0 * (1.0 - fr) + a1 * fr;
-        }
+        double x3 = model_rows_eval(m, &rows, u - c);
         double x2 = u / 10.0;
         s13 += x3;
         s23 += x2 * x3;
