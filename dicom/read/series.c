@@ -317,6 +317,15 @@ static pdva_status finish_readable(pdva_series *s, const pdva_read_header *h, pd
     return PDVA_OK;
 }
 
+/* Whether sb (stat of the path, or fstat of a descriptor) is still the file the pre-scan saw:
+ * same size, modification time, inode and device. */
+static bool same_file(const series_file *f, const struct stat *sb)
+{
+    return (uint64_t)sb->st_size == f->scan.file_size &&
+           (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec == f->scan.mtime_ns &&
+           (uint64_t)sb->st_ino == f->scan.inode && (uint64_t)sb->st_dev == f->scan.device;
+}
+
 /* Open f read-only into *fd and check that it is still the file the pre-scan saw (size, time,
  * inode): frames are read from the offsets that scan found. */
 static pdva_status open_unchanged(const series_file *f, int *fd, pdva_error **err)
@@ -328,9 +337,7 @@ static pdva_status open_unchanged(const series_file *f, int *fd, pdva_error **er
     pdva_status st = PDVA_OK;
     if (fstat(*fd, &sb) != 0)
         st = pdva_error_set(err, PDVA_ERR_IO, "%s: cannot stat", f->name);
-    else if ((uint64_t)sb.st_size != f->scan.file_size ||
-             (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec != f->scan.mtime_ns ||
-             (uint64_t)sb.st_ino != f->scan.inode || (uint64_t)sb.st_dev != f->scan.device)
+    else if (!same_file(f, &sb))
         st = pdva_error_set(err, PDVA_ERR_INCONSISTENT, "%s changed since the series was opened",
                             f->name);
     if (st != PDVA_OK) {
@@ -741,9 +748,7 @@ static pdva_status ensure_open(pdva_series *s, size_t i, pdva_error **err)
     struct stat sb;
     if (stat(f->path, &sb) != 0)
         return pdva_error_set(err, PDVA_ERR_IO, "%s: cannot stat", f->name);
-    int64_t mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-    if ((uint64_t)sb.st_size != f->scan.file_size || mtime != f->scan.mtime_ns ||
-        (uint64_t)sb.st_ino != f->scan.inode || (uint64_t)sb.st_dev != f->scan.device)
+    if (!same_file(f, &sb))
         return pdva_error_set(err, PDVA_ERR_INCONSISTENT, "%s changed since the series was opened",
                               f->name);
     pdva_status st = pdva_dcm_file_open(f->path, &f->scan, false, &s->dcm, err);
