@@ -50,8 +50,11 @@ def main():
 
     small = generate(ARGS.work, "study-small", ["--scenario", "combined", "--seed", "6",
                                                 "--size", "256", "--frames", "24"])
-    long = generate(ARGS.work, "study-long", ["--scenario", "combined", "--seed", "5",
-                                              "--size", "512", "--frames", "60"])
+    # long enough (about 5 s on one thread) that the panel, polling once a second, shows it
+    # running and its cancel lands mid-analysis
+    long = generate(ARGS.work, "study-long-1024x120", ["--scenario", "combined", "--seed", "5",
+                                              "--size", "1024", "--frames", "120",
+                                              "--runs", "leg"])
     shots = fx.fresh(os.path.join(ARGS.work, "screenshots"))
     chromium_log = os.path.join(ARGS.work, "chromium.log")
     orthanc = fx.Orthanc(fx.fresh(os.path.join(ARGS.work, "orthanc")), ARGS.plugin, 18130,

@@ -535,7 +535,9 @@ def main():
     STUDIES["combined"] = generate("combined-2", "combined", 2, 256, 24)
     STUDIES["small"] = generate("combined-4", "combined", 4, 160, 16)
     STUDIES["followup"] = generate("followup-3", "followup-pair", 3, 160, 16)
-    STUDIES["long"] = generate("long-5", "combined", 5, 512, 60)
+    # long enough (about 4-5 s of analysis) that a cancel or a stop lands mid-analysis: the
+    # analysis got faster, and a 512^2 x 60 run could finish before the cancel arrived
+    STUDIES["long"] = generate("long-5-1024x120", "combined", 5, 1024, 120, ["--runs", "leg"])
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 
