@@ -281,8 +281,16 @@ static pdva_vec2 av_branch_point(const interp *I, const pdva_path *P, size_t av_
     int v = P->nodes[av_k];
     double s_node = path_s_at_segment(P, av_k);
     /* the donor's own calibre: an upper quantile, since a restenosis just above the connection
-     * must not pass for it */
-    double d_donor = pdva_path_quantile_d(P, s_node - 40.0, s_node - 6.0, 0.75);
+     * must not pass for it; measured on the donor's own segment when it is long enough, since
+     * a short donor may leave a trunk wider than itself (the merged lumens would then never
+     * look wider than "the donor") */
+    double s_from = s_node - 40.0;
+    if (av_k >= 1) {
+        double s_donor = path_s_at_segment(P, av_k - 1) + 3.0;
+        if (s_node - 6.0 - s_donor >= 8.0 && s_donor > s_from)
+            s_from = s_donor;
+    }
+    double d_donor = pdva_path_quantile_d(P, s_from, s_node - 6.0, 0.75);
     size_t i_node = pdva_path_index_at(P, s_node);
     if (!isfinite(d_donor))
         return node_at(I, v)->p;
@@ -1225,6 +1233,21 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
                         drops ? " (drops: the donor's origin)" : "");
         if (drops && path_s_at_segment(&P, k) - path_s_at_segment(&P, first_k) < 45.0)
             continue;
+        /* a rise with no step at the node itself, borrowed from a branch point a little further
+         * down (inside the gap before this node's "after" window) that rises clearly more (a
+         * quarter more; equal rises are one jump seen from two nodes): the connection is
+         * there, the segment between is the donor's end */
+        bool flat = isfinite(up) && isfinite(down) && down < 1.05 * up;
+        size_t next = k + 1;
+        while (flat && next < P.n_segs && ratio_at[next] == 0.0 &&
+               path_s_at_segment(&P, next) - s < 24.0)
+            next++;
+        if (flat && next < P.n_segs && path_s_at_segment(&P, next) - s < 24.0 &&
+            ratio_at[next] - 1.0 >= 1.25 * (ratio_at[k] - 1.0)) {
+            if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
+                PDVA_TRACEF("  av k %zu: no step at the node, k %zu rises more\n", k, next);
+            continue;
+        }
         av_k = k;
         break;
     }
@@ -1237,15 +1260,6 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
     if (av_k > 0 && best >= 1.12) {
         s_av = path_s_at_segment(&P, av_k);
         res->has_av_connection = true;
-        /* the branch point: the donor's axis against the axis of what leaves it beside the
-         * conduit (the artery going on), else the conduit's */
-        int v = P.nodes[av_k], side = -1;
-        int at[MAX_AT];
-        size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
-        for (size_t j = 0; j < n; j++)
-            if (!I->on_main[at[j]] && (side < 0 || seg_radius(I, at[j]) > seg_radius(I, side)))
-                side = at[j];
-        (void)side;
         res->av_connection = av_branch_point(I, &P, av_k);
         res->av_confidence = fmin(1.0, 0.4 + (best - 1.0) * 1.5);
     }
