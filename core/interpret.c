@@ -902,8 +902,11 @@ static void scan_valves(interp *I, const pdva_path *P)
             PDVA_TRACEF( "candidate (%.1f,%.1f) s %.1f d %.2f up %.2f down %.2f red %.2f bulge %.2f "
                             "delay %.2f\n", p->p.x, p->p.y, s, p->d, up, down, red, bulge, delay);
         /* the hold-up is required: a narrowing or a bulge alone is as often noise, overlap or
-         * a normal change of calibre */
-        bool valve = held && (red >= 0.2 || (bulged && red >= 0.15));
+         * a normal change of calibre. The full shape of a valve (a neck of half the lumen with
+         * its sinus bulging upstream) needs less of it: behind a first valve that holds the
+         * bolus up, the next one's own hold-up is smeared by the slow filling (0.1-0.2 s). */
+        bool shaped = red >= 0.45 && bulge >= 0.15 && isfinite(delay) && delay >= 0.1;
+        bool valve = (held && (red >= 0.2 || (bulged && red >= 0.15))) || shaped;
         if (!valve)
             continue;
         double conf = fmin(1.0, 0.3 + fmin(red, 0.6) + (held ? 0.25 : 0.0) + (bulged ? 0.1 : 0.0));
