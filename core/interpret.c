@@ -1137,28 +1137,37 @@ static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
 static void conduit_collaterals(interp *I, const pdva_path *C, size_t first_k, size_t last_k,
                                 double q, double d_conduit, int skip_node)
 {
-    for (size_t k = first_k; k < last_k && k < C->n_segs; k++) {
-        int v = C->nodes[k];
-        /* the junction the conduit starts or ends in (the AV connection, the split into the
-         * plantar veins) spreads over several skeleton nodes: what leaves there is an artery
-         * or a plantar vein, not a collateral */
-        if (v == skip_node || (skip_node >= 0 && pdva_v2_dist(node_at(I, v)->p,
-                                                              node_at(I, skip_node)->p) *
-                                                         I->mmpp < 10.0))
-            continue;
-        int at[MAX_AT];
-        size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
-        for (size_t j = 0; j < n; j++)
-            if (!I->on_main[at[j]] && I->net->seg[at[j]].kind == PDVA_VESSEL_UNKNOWN) {
+    /* Two passes: every branch is asked whether it is a collateral before any is labelled
+     * otherwise. An artery that crosses the conduit in projection may touch a collateral's
+     * first millimetres; labelled first, its subtree would take them and leave the collateral
+     * cut off from the branch point it really leaves from, further down. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = first_k; k < last_k && k < C->n_segs; k++) {
+            int v = C->nodes[k];
+            /* the junction the conduit starts or ends in (the AV connection, the split into
+             * the plantar veins) spreads over several skeleton nodes: what leaves there is an
+             * artery or a plantar vein, not a collateral */
+            if (v == skip_node || (skip_node >= 0 && pdva_v2_dist(node_at(I, v)->p,
+                                                                  node_at(I, skip_node)->p) *
+                                                             I->mmpp < 10.0))
+                continue;
+            int at[MAX_AT];
+            size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
+            for (size_t j = 0; j < n; j++) {
+                if (I->on_main[at[j]] || I->net->seg[at[j]].kind != PDVA_VESSEL_UNKNOWN)
+                    continue;
                 int parent = C->segs[k > 0 ? k - 1 : 0];
-                if (collateral_finding(I, at[j], v, q, d_conduit))
-                    label_subtree(I, at[j], v, parent, PDVA_VESSEL_COLLATERAL, "collateral");
-                else if (I->in->run == PDVA_RUN_LEG)
+                if (pass == 0) {
+                    if (collateral_finding(I, at[j], v, q, d_conduit))
+                        label_subtree(I, at[j], v, parent, PDVA_VESSEL_COLLATERAL,
+                                      "collateral");
+                } else if (I->in->run == PDVA_RUN_LEG) {
                     label_subtree(I, at[j], v, parent, PDVA_VESSEL_ARTERY, "artery");
-                else
+                } else {
                     label_subtree(I, at[j], v, parent, PDVA_VESSEL_COLLATERAL, "branch");
+                }
             }
-    }
+        }
 }
 
 /* ---- the leg ------------------------------------------------------------------------------ */
