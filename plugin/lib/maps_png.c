@@ -28,7 +28,10 @@ static void colour(double t, uint8_t rgb[3])
         rgb[c] = (uint8_t)lround(255.0 * (stops[k][c] * (1.0 - f) + stops[k + 1][c] * f));
 }
 
-static int write_rgb_png(const char *path, const uint8_t *rgb, uint32_t w, uint32_t h)
+/* An 8-bit PNG of `channels` (1 grey, 3 RGB) samples per pixel. Fast deflate (level 1) and one
+ * fixed filter instead of libpng's per-row search: the maps are smooth and the pictures are
+ * looked at, not archived; the default settings cost as much as the rest of the maps. */
+static int write_png(const char *path, const uint8_t *px, uint32_t w, uint32_t h, int channels)
 {
     FILE *fp = fopen(path, "wb");
     if (!fp)
@@ -41,11 +44,13 @@ static int write_rgb_png(const char *path, const uint8_t *rgb, uint32_t w, uint3
         return -1;
     }
     png_init_io(png, fp);
-    png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_compression_level(png, 1);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+    png_set_IHDR(png, info, w, h, 8, channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     for (uint32_t y = 0; y < h; y++)
-        png_write_row(png, rgb + (size_t)y * w * 3);
+        png_write_row(png, px + (size_t)y * w * (size_t)channels);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     return fclose(fp) == 0 ? 0 : -1;
@@ -80,16 +85,26 @@ pdva_status pdva_maps_write_png(const pdva_maps *maps, const char *output_dir,
         if (!(hi > lo))
             hi = lo + 1.0;
         bool timed = k == PDVA_MAP_ARRIVAL || k == PDVA_MAP_TIME_TO_PEAK || k == PDVA_MAP_MTT;
+        /* 256 levels of the scale, looked up per pixel */
+        uint8_t scale[256][3];
+        for (int j = 0; j < 256; j++) {
+            if (timed)
+                colour(j / 255.0, scale[j]);
+            else
+                scale[j][0] = (uint8_t)lround(40.0 + 215.0 * j / 255.0);
+        }
+        int channels = timed ? 3 : 1;
+        const double to_level = 255.0 / (hi - lo);
         for (size_t i = 0; i < n; i++) {
-            uint8_t *px = rgb + 3 * i;
-            if (!isfinite(m->data[i])) {
-                px[0] = px[1] = px[2] = 0;
-            } else if (timed) {
-                colour((m->data[i] - lo) / (hi - lo), px);
-            } else {
-                double g = fmin(1.0, fmax(0.0, (m->data[i] - lo) / (hi - lo)));
-                px[0] = px[1] = px[2] = (uint8_t)lround(40.0 + 215.0 * g);
+            uint8_t *px = rgb + (size_t)channels * i;
+            float value = m->data[i];
+            if (!isfinite(value)) {
+                memset(px, 0, (size_t)channels);
+                continue;
             }
+            double t = (value - lo) * to_level;
+            int level = t <= 0.0 ? 0 : t >= 255.0 ? 255 : (int)(t + 0.5);
+            memcpy(px, scale[level], (size_t)channels);
         }
         pdva_free(valid);
         snprintf(files[k].relative_path, sizeof files[k].relative_path, "maps/series-%u-%s.png",
@@ -98,7 +113,7 @@ pdva_status pdva_maps_write_png(const pdva_maps *maps, const char *output_dir,
         files[k].high = hi;
         char path[4096 + 64];
         snprintf(path, sizeof path, "%s/%s", output_dir, files[k].relative_path);
-        int rc = write_rgb_png(path, rgb, m->width, m->height);
+        int rc = write_png(path, rgb, m->width, m->height, channels);
         pdva_free(rgb);
         if (rc != 0)
             return pdva_error_set(err, PDVA_ERR_IO, "cannot write %s", path);
