@@ -1228,7 +1228,7 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
     /* The branch point where the donor leaves a wider trunk qualifies too when the donor is
      * short (its "after" window reaches the conduit): but there the calibre drops just past
      * the node, while at the connection the stented vein starts at least at the donor's. */
-    size_t first_k = 0;
+    size_t first_k = 0, deferred_k = 0;
     for (size_t k = 1; k < P.n_segs; k++) {
         if (!(ratio_at[k] >= 1.12 && ratio_at[k] >= 0.8 * best))
             continue;
@@ -1258,6 +1258,8 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
             ratio_at[next] - 1.0 >= 1.25 * (ratio_at[k] - 1.0)) {
             if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
                 PDVA_TRACEF("  av k %zu: no step at the node, k %zu rises more\n", k, next);
+            if (deferred_k == 0)
+                deferred_k = k;
             continue;
         }
         av_k = k;
@@ -1265,6 +1267,9 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
     }
     if (av_k == 0)
         av_k = first_k;
+    /* the donor artery: from the first node passed over for lack of a step (the segment
+     * between is the donor's end, not an artery above it: a restenosis there is the donor's) */
+    size_t donor_k = deferred_k > 0 && deferred_k < av_k ? deferred_k : av_k;
     if (av_k > 0)
         best = ratio_at[av_k];
     pdva_series_result *res = I->res;
@@ -1276,8 +1281,8 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
         res->av_confidence = fmin(1.0, 0.4 + (best - 1.0) * 1.5);
     }
     if (isfinite(s_av)) {
-        label_path(I, &P, 0, av_k - 1, PDVA_VESSEL_ARTERY, "artery");
-        label_path(I, &P, av_k - 1, av_k, PDVA_VESSEL_DONOR_ARTERY, "donor artery");
+        label_path(I, &P, 0, donor_k - 1, PDVA_VESSEL_ARTERY, "artery");
+        label_path(I, &P, donor_k - 1, av_k, PDVA_VESSEL_DONOR_ARTERY, "donor artery");
         label_path(I, &P, av_k, P.n_segs, PDVA_VESSEL_ARTERIALIZED_VEIN, "conduit");
     } else {
         label_path(I, &P, 0, P.n_segs, PDVA_VESSEL_UNKNOWN, "trunk");
@@ -1305,7 +1310,7 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
         }
     /* donor restenosis: the donor artery and the crossing before the calibre rises */
     if (isfinite(s_av)) {
-        double s_donor0 = path_s_at_segment(&P, av_k - 1);
+        double s_donor0 = path_s_at_segment(&P, donor_k - 1);
         double d_donor = pdva_path_median_d(&P, s_donor0 + 2.0, s_av - 2.0);
         /* where the crossing widens into the stented vein: half way from the donor's calibre
          * to the conduit's (a crossing is rarely longer than ~2 cm) */
