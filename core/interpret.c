@@ -1016,6 +1016,14 @@ static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
     for (size_t i = 0; i < P.n; i++)
         clear += isfinite(P.pt[i].d) && P.pt[i].cnr >= 5.0;
     if (length < 8.0 || !isfinite(d) || d < 1.0 || clear * 2 < P.n) {
+        if (PDVA_TRACE_ON("PDVA_DEBUG_WALK")) {
+            size_t clear3 = 0;
+            for (size_t i = 0; i < P.n; i++)
+                clear3 += isfinite(P.pt[i].d) && P.pt[i].cnr >= 3.0;
+            PDVA_TRACEF("  not a collateral (%.0f,%.0f)->(%.0f,%.0f): %.1f mm d %.2f clear %zu/%zu "
+                        "(cnr>=3 %zu)\n", P.pt[0].p.x, P.pt[0].p.y, P.pt[P.n - 1].p.x,
+                        P.pt[P.n - 1].p.y, length, d, clear, P.n, clear3);
+        }
         pdva_path_free(&P);
         return false;
     }
