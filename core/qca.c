@@ -44,6 +44,9 @@ static void model_fill_rows(void *ctx, size_t begin, size_t end)
         /* the chord is zero from ra on: sum only where it is not (an output further than
          * ra + half from the axis is zero) */
         long ra = (long)ceil(r / m->u_step) + 1;
+        /* beyond ra + half no kernel tap reaches the chord */
+        long nz = ra + half + 1;
+        m->support[ir] = (uint32_t)(nz < (long)m->n_u ? nz : (long)m->n_u);
         for (size_t iu = 0; iu < m->n_u; iu++) {
             long k_lo = -(long)iu - ra, k_hi = ra - (long)iu;
             if (k_lo < -half)
@@ -73,8 +76,11 @@ pdva_status pdva_profile_model_create(pdva_profile_model *m, double sigma_px, do
     double u_max = r_max_px + 6.0 * sigma_px + 2.0;
     m->n_u = (size_t)(u_max / m->u_step) + 2;
     m->table = pdva_alloc_array(m->n_r * m->n_u, sizeof(float));
-    if (!m->table)
+    m->support = pdva_alloc_array(m->n_r, sizeof(uint32_t));
+    if (!m->table || !m->support) {
+        pdva_profile_model_destroy(m);
         return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the profile model");
+    }
     /* Gaussian kernel on the u grid */
     int half = (int)ceil(4.0 * sigma_px / m->u_step);
     size_t klen = 2 * (size_t)half + 1;
@@ -107,7 +113,9 @@ void pdva_profile_model_destroy(pdva_profile_model *m)
     if (!m)
         return;
     pdva_free(m->table);
+    pdva_free(m->support);
     m->table = NULL;
+    m->support = NULL;
 }
 
 /* The two table rows around radius r and the weight of the second: what every evaluation at
@@ -115,6 +123,7 @@ void pdva_profile_model_destroy(pdva_profile_model *m)
 typedef struct model_rows {
     const float *row0, *row1;
     double fr;
+    double u_zero; /* |u| from which both rows are exactly zero */
 } model_rows;
 
 static model_rows model_rows_at(const pdva_profile_model *m, double r)
@@ -127,7 +136,9 @@ static model_rows model_rows_at(const pdva_profile_model *m, double r)
         ir = m->n_r - 2;
         ar = (double)ir + 1.0;
     }
-    model_rows rows = {m->table + ir * m->n_u, m->table + (ir + 1) * m->n_u, ar - (double)ir};
+    uint32_t zero_from = m->support[ir] > m->support[ir + 1] ? m->support[ir] : m->support[ir + 1];
+    model_rows rows = {m->table + ir * m->n_u, m->table + (ir + 1) * m->n_u, ar - (double)ir,
+                       (double)zero_from * m->u_step};
     return rows;
 }
 
@@ -192,7 +203,13 @@ static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, 
     const float *y = ps->y;
     /* the radius' two rows are looked up once for every sample */
     model_rows rows = model_rows_at(m, r);
-    for (size_t k = 0; k < ps->n; k++) {
+    /* only the samples where the model is not exactly zero add anything: |u - c| < u_zero
+     * (a sample or two more on each side changes nothing) */
+    double k_lo = floor(ps->mid + (c - rows.u_zero) / ps->step) - 1.0;
+    double k_hi = ceil(ps->mid + (c + rows.u_zero) / ps->step) + 1.0;
+    size_t k0 = k_lo > 0.0 ? (size_t)k_lo : 0;
+    size_t k1 = k_hi < (double)ps->n ? (size_t)k_hi : ps->n;
+    for (size_t k = k0; k < k1; k++) {
         double u = ((double)k - ps->mid) * ps->step;
         double x3 = model_rows_eval(m, &rows, u - c);
         double x2 = u / 10.0;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/geom.h"
 #include "core/image.h"
@@ -20,6 +21,7 @@ typedef struct pdva_profile_model {
     double r_step, u_step;
     size_t n_r, n_u;
     float *table; /* n_r x n_u, |u| from 0 */
+    uint32_t *support; /* n_r: row ir is exactly zero from index support[ir] on */
 } pdva_profile_model;
 
 /* Tabulate the model for radii up to r_max_px, on up to `threads` threads (0: one per core). */
