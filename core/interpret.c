@@ -294,16 +294,24 @@ static pdva_vec2 av_branch_point(const interp *I, const pdva_path *P, size_t av_
     size_t i_node = pdva_path_index_at(P, s_node);
     if (!isfinite(d_donor))
         return node_at(I, v)->p;
-    /* from the node back up, the first point at the donor's calibre */
+    /* from the node back up, past the merged lumens (wider than the donor; they may start a
+     * millimetre or two above the node, whose own measurement has narrowed again), the first
+     * point at the donor's calibre */
+    bool merged = false;
     for (size_t i = i_node; i > 0; i--) {
         const pdva_path_point *q = &P->pt[i];
         if (s_node - q->s_mm > 12.0)
             break;
-        if (isfinite(q->d) && q->d <= 1.15 * d_donor) {
-            if (i_node - i >= 2)
-                return q->p;
-            break;
+        if (!isfinite(q->d))
+            continue;
+        if (q->d > 1.15 * d_donor) {
+            merged = true;
+            continue;
         }
+        if (merged)
+            return q->p;
+        if (s_node - q->s_mm > 4.0)
+            break;
     }
     /* the lumens never looked merged (a thin artery goes on beside the conduit): where the axis
      * of that artery, taken where it runs on its own and extended back, meets the trunk */
