@@ -1261,16 +1261,17 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
                         drops ? " (drops: the donor's origin)" : "");
         if (drops && path_s_at_segment(&P, k) - path_s_at_segment(&P, first_k) < 45.0)
             continue;
-        /* a rise with no step at the node itself, borrowed from a branch point a little further
-         * down (inside the gap before this node's "after" window) that rises clearly more (a
-         * quarter more; equal rises are one jump seen from two nodes): the connection is
-         * there, the segment between is the donor's end */
+        /* a rise with no step at the node itself, borrowed from a branch point further down
+         * (up to the middle of this node's "after" window, which is then mostly conduit below
+         * that point) that rises clearly more (a quarter more; equal rises are one jump seen
+         * from two nodes): the connection is there, the segment between is the donor's end */
         bool flat = isfinite(up) && isfinite(down) && down < 1.05 * up;
+        const double DEFER_MM = 40.0;
         size_t next = k + 1;
         while (flat && next < P.n_segs && ratio_at[next] == 0.0 &&
-               path_s_at_segment(&P, next) - s < 24.0)
+               path_s_at_segment(&P, next) - s < DEFER_MM)
             next++;
-        if (flat && next < P.n_segs && path_s_at_segment(&P, next) - s < 24.0 &&
+        if (flat && next < P.n_segs && path_s_at_segment(&P, next) - s < DEFER_MM &&
             ratio_at[next] - 1.0 >= 1.25 * (ratio_at[k] - 1.0)) {
             if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
                 PDVA_TRACEF("  av k %zu: no step at the node, k %zu rises more\n", k, next);
