@@ -1256,6 +1256,18 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
         /* a jump already large at this node is the conduit starting here, whatever a small
          * dip just past it says (a narrow start of the stented vein, a measurement's noise) */
         bool drops = isfinite(up) && isfinite(down) && down < 0.97 * up && ratio_at[k] < 1.6;
+        /* a donor leaving a trunk stays narrow down to the connection, the next qualifying
+         * node; a stenosis at the start of the conduit is focal, and the calibre is the
+         * conduit's again well before any further node */
+        for (size_t kn = k + 1; drops && kn < P.n_segs; kn++) {
+            if (!(ratio_at[kn] >= 1.12 && ratio_at[kn] >= 0.8 * best))
+                continue;
+            double sn = path_s_at_segment(&P, kn);
+            double before_next = pdva_path_median_d(&P, sn - 12.0, sn - 3.0);
+            if (sn - s > 20.0 && isfinite(before_next) && before_next > 1.15 * up)
+                drops = false;
+            break;
+        }
         if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
             PDVA_TRACEF("  av qualifies k %zu: calibre %.2f -> %.2f%s\n", k, up, down,
                         drops ? " (drops: the donor's origin)" : "");
