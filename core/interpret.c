@@ -1188,6 +1188,13 @@ static void conduit_collaterals(interp *I, const pdva_path *C, size_t first_k, s
 
 /* ---- the leg ------------------------------------------------------------------------------ */
 
+/* A branch point whose calibre ratio (after / before) could be the AV connection: a rise of at
+ * least 12 %, and near the largest rise of the walk. */
+static bool av_qualifies(double ratio, double best)
+{
+    return ratio >= 1.12 && ratio >= 0.8 * best;
+}
+
 static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error **err)
 {
     pdva_path P;
@@ -1246,7 +1253,7 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
      * the node, while at the connection the stented vein starts at least at the donor's. */
     size_t first_k = 0, deferred_k = 0;
     for (size_t k = 1; k < P.n_segs; k++) {
-        if (!(ratio_at[k] >= 1.12 && ratio_at[k] >= 0.8 * best))
+        if (!av_qualifies(ratio_at[k], best))
             continue;
         if (first_k == 0)
             first_k = k;
@@ -1260,7 +1267,7 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
          * node; a stenosis at the start of the conduit is focal, and the calibre is the
          * conduit's again well before any further node */
         for (size_t kn = k + 1; drops && kn < P.n_segs; kn++) {
-            if (!(ratio_at[kn] >= 1.12 && ratio_at[kn] >= 0.8 * best))
+            if (!av_qualifies(ratio_at[kn], best))
                 continue;
             double sn = path_s_at_segment(&P, kn);
             double before_next = pdva_path_median_d(&P, sn - 12.0, sn - 3.0);
@@ -1271,7 +1278,7 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
         if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
             PDVA_TRACEF("  av qualifies k %zu: calibre %.2f -> %.2f%s\n", k, up, down,
                         drops ? " (drops: the donor's origin)" : "");
-        if (drops && path_s_at_segment(&P, k) - path_s_at_segment(&P, first_k) < 45.0)
+        if (drops && s - path_s_at_segment(&P, first_k) < 45.0)
             continue;
         /* a rise with no step at the node itself, borrowed from a branch point further down
          * (up to the middle of this node's "after" window, which is then mostly conduit below

@@ -9,8 +9,9 @@
  * second of pdva (open + read every frame) and of bare DCMTK (load + getUncompressedFrame of
  * every frame, bare_dcmtk.cc) in the same run, best of R (default 5) samples of at least 0.5 s
  * of CPU time each (a fast series is read several times per sample), and their ratio (target
- * >= 0.9): the median over the R pairs of adjacent pdva and DCMTK samples. Then, for each encoding, the peak RSS of a fresh process that reads N frames and of
- * one that reads M frames (default 240): it must not grow with the frame count beyond a few MB.
+ * >= 0.9): the median over the R pairs of adjacent pdva and DCMTK samples. Then, for each
+ * encoding, the peak RSS of a fresh process that reads N frames and of one that reads M frames
+ * (default 240): it must not grow with the frame count beyond a few MB.
  *
  *   bench_reader --child-read PATH...   (read every frame of one series with pdva, exit)
  *   bench_reader --child-bare PATH...   (the same with bare DCMTK; both for profiling, repeated
@@ -463,9 +464,9 @@ int main(int argc, char **argv)
     if (!keep && !dir_arg)
         rmdir(dir);
     printf("\nN = %u frames, M = %u frames; fr/s = frames per second including open/load, from "
-           "CPU time (user + system) of this process, best of R samples of >= %.2f s each (the\nseries "
-           "read as many times as that takes); ratio = median over the R adjacent pairs of samples;\nRSS = peak resident set of a "
-           "fresh process reading the whole series.\n",
+           "CPU time (user + system)\nof this process, best of R samples of >= %.2f s each (the "
+           "series read as many times as that takes);\nratio = median over the R adjacent pairs "
+           "of samples; RSS = peak resident set of a fresh process reading the\nwhole series.\n",
            frames, rss_frames, SAMPLE_S);
     return failures ? 1 : 0;
 }
