@@ -7,15 +7,18 @@
  * For a 1024 x 1024, N-frame (default 60), 12-bit series in each encoding the writer offers
  * (8-bit for JPEG baseline), written with pdva_dicom_write_xa_series(), it prints the frames per
  * second of pdva (open + read every frame) and of bare DCMTK (load + getUncompressedFrame of
- * every frame, bare_dcmtk.cc) in the same run, best of R (default 5) samples of at least 0.5 s
- * of CPU time each (a fast series is read several times per sample), and their ratio (target
- * >= 0.9): the median over the R pairs of adjacent pdva and DCMTK samples. Then, for each
- * encoding, the peak RSS of a fresh process that reads N frames and of one that reads M frames
+ * every frame, bare_dcmtk.cc) in the same run, best of 2R samples (R default 5) of at least
+ * 0.25 s of CPU time each (a fast series is read several times per sample; each sample is a
+ * fresh process, after one untimed pass), and their ratio (target >= 0.9): the median over the
+ * R repeats of pdva, DCMTK, DCMTK, pdva (reversed every other repeat) of the two sides' CPU
+ * time. Then, for each encoding, the peak RSS of a fresh process that reads N frames and of one that reads M frames
  * (default 240): it must not grow with the frame count beyond a few MB.
  *
- *   bench_reader --child-read PATH...   (read every frame of one series with pdva, exit)
- *   bench_reader --child-bare PATH...   (the same with bare DCMTK; both for profiling, repeated
- *                                        PDVA_BENCH_LOOPS times)
+ *   bench_reader --child-read PATH...   (read every frame of one series with pdva
+ *                                        PDVA_BENCH_LOOPS times, print CPU time and peak RSS)
+ *   bench_reader --child-bare PATH...   (the same with bare DCMTK; both are the timed samples
+ *                                        and serve for profiling; PDVA_BENCH_WARMUP=1 adds an
+ *                                        untimed pass first)
  *   bench_reader --child-open PATH...   (pdva_series_open only, PDVA_BENCH_LOOPS times)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -40,7 +43,7 @@
 #define ROWS 1024u
 #define COLUMNS 1024u
 #define MAX_FILES 10000
-#define SAMPLE_S 0.5  /* CPU seconds per timed sample, at least */
+#define SAMPLE_S 0.25 /* CPU seconds per timed sample, at least */
 #define MAX_PASSES 200
 #define MAX_REPEAT 99
 
@@ -219,6 +222,17 @@ static int loops(void)
     return n > 0 ? n : 1;
 }
 
+static long own_peak_rss_kib(void);
+
+/* Report of a child: frames per pass, CPU seconds of the timed passes, its own peak RSS. With
+ * PDVA_BENCH_WARMUP set, one untimed pass first (shared libraries, DCMTK's dictionary, the
+ * allocator's first growth: what a host that has been running for a while has behind it). */
+static int child_report(long n, double cpu_s)
+{
+    printf("frames %ld cpu %.9f VmHWM %ld\n", n, cpu_s, own_peak_rss_kib());
+    return n > 0 ? 0 : 1;
+}
+
 static int child_bare(int argc, char **argv)
 {
     uint64_t checksum = 0;
@@ -226,12 +240,17 @@ static int child_bare(int argc, char **argv)
     if (pdva_dicom_global_init(NULL) != PDVA_OK)
         return 1;
     long n = 0;
+    if (getenv("PDVA_BENCH_WARMUP"))
+        n = bare_dcmtk_decode_all((const char *const *)argv, (size_t)argc, &checksum, err_text,
+                                  sizeof err_text);
+    double t0 = now_s();
     for (int k = loops(); k > 0 && n >= 0; k--)
         n = bare_dcmtk_decode_all((const char *const *)argv, (size_t)argc, &checksum, err_text,
                                   sizeof err_text);
+    double t = now_s() - t0;
     if (n <= 0)
         fprintf(stderr, "bare DCMTK: %ld frames: %s\n", n, err_text);
-    return n > 0 ? 0 : 1;
+    return child_report(n, t);
 }
 
 /* Peak resident set of this process's own memory (VmHWM of /proc/self/status), in KiB. Unlike
@@ -253,15 +272,21 @@ static long own_peak_rss_kib(void)
 static int child_read(int argc, char **argv)
 {
     uint64_t checksum = 0;
+    if (pdva_dicom_global_init(NULL) != PDVA_OK)
+        return 1;
     long n = 0;
+    if (getenv("PDVA_BENCH_WARMUP"))
+        n = pdva_read_all((const char *const *)argv, (size_t)argc, &checksum);
+    double t0 = now_s();
     for (int k = loops(); k > 0 && n >= 0; k--)
         n = pdva_read_all((const char *const *)argv, (size_t)argc, &checksum);
-    printf("VmHWM %ld\n", own_peak_rss_kib());
-    return n > 0 ? 0 : 1;
+    return child_report(n, now_s() - t0);
 }
 
-/* Peak RSS (KiB) of a fresh process reading the series (it reports its own VmHWM). */
-static long child_rss_kib(const char *self, char **paths, size_t n)
+/* Run this program as a child in `mode` over the series (`passes` timed passes, after a
+ * warm-up pass when `warmup`) and parse its report. Returns 0 when it read every frame. */
+static int run_child(const char *self, const char *mode, int passes, bool warmup, char **paths,
+                     size_t n, long *frames, double *cpu_s, long *peak_kib)
 {
     char **argv = calloc(n + 3, sizeof *argv);
     int fds[2];
@@ -269,14 +294,22 @@ static long child_rss_kib(const char *self, char **paths, size_t n)
         free(argv);
         return -1;
     }
+    char loops_text[32], mode_arg[32];
+    snprintf(loops_text, sizeof loops_text, "%d", passes);
+    snprintf(mode_arg, sizeof mode_arg, "%s", mode);
     argv[0] = (char *)"bench_reader";
-    argv[1] = (char *)"--child-read";
+    argv[1] = mode_arg;
     for (size_t i = 0; i < n; i++)
         argv[i + 2] = paths[i];
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
         dup2(fds[1], STDOUT_FILENO);
+        setenv("PDVA_BENCH_LOOPS", loops_text, 1);
+        if (warmup)
+            setenv("PDVA_BENCH_WARMUP", "1", 1);
+        else
+            unsetenv("PDVA_BENCH_WARMUP");
         execv(self, argv);
         _exit(127);
     }
@@ -294,9 +327,18 @@ static long child_rss_kib(const char *self, char **paths, size_t n)
     int status = 0;
     if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return -1;
-    long kib = -1;
-    const char *at = strstr(out, "VmHWM ");
-    if (!at || sscanf(at, "VmHWM %ld", &kib) != 1)
+    const char *at = strstr(out, "frames ");
+    if (!at || sscanf(at, "frames %ld cpu %lf VmHWM %ld", frames, cpu_s, peak_kib) != 3)
+        return -1;
+    return 0;
+}
+
+/* Peak RSS (KiB) of a fresh process reading the series once (it reports its own VmHWM). */
+static long child_rss_kib(const char *self, char **paths, size_t n)
+{
+    long frames = 0, kib = -1;
+    double cpu = 0;
+    if (run_child(self, "--child-read", 1, false, paths, n, &frames, &cpu, &kib) != 0)
         return -1;
     return kib;
 }
@@ -388,47 +430,48 @@ int main(int argc, char **argv)
             continue;
         }
         double best_pdva = 1e30, best_bare = 1e30;
-        double pair_ratio[MAX_REPEAT], t_side[2] = {0, 0};
-        uint64_t sum_pdva = 0, sum_bare = 0;
-        char err_text[512] = "";
+        double quad_ratio[MAX_REPEAT];
         bool ok = true;
-        /* A read of an uncompressed series takes a few ms: one such interval measures the
-         * machine's other tenants as much as the reader. Each sample reads the series `passes`
-         * times, enough for about SAMPLE_S of CPU time, found from one warm-up pass. */
+        /* Each sample is a fresh process that reads the series `passes` times, enough for about
+         * SAMPLE_S of CPU time (found from one warm-up sample), after one untimed pass. Read in
+         * one process, the two sides share a heap and caches that a host running pdva alone
+         * does not share with a second reader, and that measured the pair, not the reader.
+         * Each repeat is four samples in the order pdva, DCMTK, DCMTK, pdva (the reverse in
+         * odd repeats): a sample run second measured ~5 % slower than one run first here, and
+         * this order cancels that and any steady drift of the machine. */
         int passes = 1;
         for (int r = -1; r < repeat && ok; r++) {
-            /* alternate the order so neither side always gets the warmer cache */
-            for (int side = 0; side < 2 && ok; side++) {
-                bool pdva_side = (side + r) % 2 == 0;
+            double t_side[2] = {0, 0};
+            for (int slot = 0; slot < (r < 0 ? 1 : 4) && ok; slot++) {
+                bool pdva_side = r < 0 || ((slot == 0 || slot == 3) == (r % 2 == 0));
+                long got = 0, kib = 0;
+                double cpu = 0;
                 int count = r < 0 ? 1 : passes;
-                double t0 = now_s();
-                for (int pass = 0; pass < count && ok; pass++) {
-                    long got =
-                        pdva_side ? pdva_read_all((const char *const *)paths, n, &sum_pdva)
-                                  : bare_dcmtk_decode_all((const char *const *)paths, n, &sum_bare,
-                                                          err_text, sizeof err_text);
-                    if (got != (long)frames) {
-                        fprintf(stderr, "%s: %s read %ld frames %s\n", e->label,
-                                pdva_side ? "pdva" : "DCMTK", got, err_text);
-                        ok = false;
-                    }
-                }
-                if (!ok)
+                if (run_child(self, pdva_side ? "--child-read" : "--child-bare", count, true, paths,
+                              n, &got, &cpu, &kib) != 0 ||
+                    got != (long)frames) {
+                    fprintf(stderr, "%s: %s did not read the %u frames (%ld)\n", e->label,
+                            pdva_side ? "pdva" : "DCMTK", frames, got);
+                    ok = false;
                     break;
-                double t = (now_s() - t0) / count;
+                }
+                double t = cpu / count;
                 if (r < 0) {
                     int want = t > 0 ? (int)ceil(SAMPLE_S / t) : MAX_PASSES;
-                    if (want > passes)
-                        passes = want < MAX_PASSES ? want : MAX_PASSES;
+                    passes = want < 1 ? 1 : want < MAX_PASSES ? want : MAX_PASSES;
                     continue;
                 }
                 if (pdva_side && t < best_pdva)
                     best_pdva = t;
                 if (!pdva_side && t < best_bare)
                     best_bare = t;
-                t_side[pdva_side] = t;
-                if (side == 1)
-                    pair_ratio[r] = t_side[0] / t_side[1];
+                t_side[pdva_side] += t;
+            }
+            if (r >= 0 && ok) {
+                quad_ratio[r] = t_side[0] / t_side[1];
+                if (getenv("PDVA_BENCH_VERBOSE"))
+                    fprintf(stderr, "  %s repeat %d: pdva %.4f s DCMTK %.4f s per pass, %.3f\n",
+                            e->label, r, t_side[1] / 2, t_side[0] / 2, quad_ratio[r]);
             }
         }
         if (!ok) {
@@ -446,9 +489,9 @@ int main(int argc, char **argv)
             free_paths(big, n_big);
         }
         double fps_pdva = frames / best_pdva, fps_bare = frames / best_bare;
-        /* the ratio is the median of the ratios of adjacent samples: a slow spell of the
-         * machine slows both sides of a pair and cancels out */
-        double ratio = median_of(pair_ratio, (size_t)repeat);
+        /* the ratio is the median over the repeats: a slow spell of the machine slows both
+         * sides of a repeat and cancels out */
+        double ratio = median_of(quad_ratio, (size_t)repeat);
         double growth = rss_n > 0 && rss_m > 0 ? (double)(rss_m - rss_n) / 1024.0 : NAN;
         printf("%-22s %12.1f %12.1f %8.2f %14.1f %14.1f %10.1f%s\n", e->label, fps_pdva, fps_bare,
                ratio, (double)rss_n / 1024.0, (double)rss_m / 1024.0, growth,
@@ -464,9 +507,11 @@ int main(int argc, char **argv)
     if (!keep && !dir_arg)
         rmdir(dir);
     printf("\nN = %u frames, M = %u frames; fr/s = frames per second including open/load, from "
-           "CPU time (user + system)\nof this process, best of R samples of >= %.2f s each (the "
-           "series read as many times as that takes);\nratio = median over the R adjacent pairs "
-           "of samples; RSS = peak resident set of a fresh process reading the\nwhole series.\n",
+           "CPU time (user + system)\nof a fresh process per sample, best of 2R samples of >= %.2f "
+           "s each (the series read as many times\nas that takes, after one untimed pass); ratio = "
+           "median over R repeats of pdva, DCMTK, DCMTK, pdva\n(reversed every other repeat) of "
+           "DCMTK's CPU time over pdva's; RSS = peak resident set of a fresh\nprocess reading the "
+           "whole series.\n",
            frames, rss_frames, SAMPLE_S);
     return failures ? 1 : 0;
 }
