@@ -1240,6 +1240,10 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
         double s = path_s_at_segment(&P, k);
         double before = pdva_path_quantile_d(&P, s - 30.0, s - 4.0, 0.25);
         double after = pdva_path_median_d(&P, s + 24.0, s + 64.0);
+        /* all of that window may lie in branch points' zones (a collateral crossing the
+         * conduit there): then the conduit as it is further on */
+        if (!isfinite(after))
+            after = pdva_path_median_d(&P, s + 24.0, s + 104.0);
         if (!isfinite(before) || !isfinite(after))
             continue;
         ratio_at[k] = after / before;

@@ -290,10 +290,20 @@ static bool segment_is_faint(const pdva_segment *s)
     return seen * 10 < s->n * 3;
 }
 
+/* Two segments between the same two nodes, both shorter than `len_px`: a small loop where the
+ * skeleton goes round a hole in one blob of contrast (a collateral crossing the conduit), not two
+ * vessels parting. */
+static bool small_loop(const pdva_segment *s, const pdva_segment *t, double len_px)
+{
+    bool same = (s->a == t->a && s->b == t->b) || (s->a == t->b && s->b == t->a);
+    return same && s->length_px < len_px && t->length_px < len_px;
+}
+
 /* Flag the points whose profiles and curves mix the vessels of a branch point: around the node,
  * and back along the segment two branches come from while their lumens are still merged (two
  * vessels of radii r1 and r2 diverging at an angle theta overlap up to (r1 + r2) / sin(theta)
- * from where they part, far longer than a radius when a branch leaves at an acute angle). */
+ * from where they part, far longer than a radius when a branch leaves at an acute angle; not
+ * for the two sides of a small loop). */
 static void mark_junction_points(pdva_network *net, bool measured)
 {
     size_t nn = net->graph.n_nodes;
@@ -338,7 +348,8 @@ static void mark_junction_points(pdva_network *net, bool measured)
         for (size_t b = 0; b < m; b++)
             for (size_t c = b + 1; c < m; c++) {
                 double cb = pdva_v2_dot(dir[b], dir[c]);
-                if (cb <= 0.0)
+                if (cb <= 0.0 ||
+                    small_loop(&net->seg[meet[b]], &net->seg[meet[c]], 6.0 * r_node + 4.0))
                     continue;
                 double sin_t = sqrt(fmax(0.0, 1.0 - cb * cb));
                 double merged = (r[b] + r[c]) / fmax(sin_t, 0.25) + 2.0;
@@ -350,6 +361,9 @@ static void mark_junction_points(pdva_network *net, bool measured)
         for (size_t a = 0; a < m; a++) {
             double ra = fmin(reach[a], 6.0 * r_node + 4.0);
             pdva_segment *s = &net->seg[meet[a]];
+            if (measured && PDVA_TRACE_ON("PDVA_DEBUG_JUNCTION"))
+                PDVA_TRACEF("junction node %zu (%.0f,%.0f) seg %zu r %.2f reach %.1f\n", v,
+                            nd->p.x, nd->p.y, meet[a], r[a], ra);
             for (size_t i = 0; i < s->n; i++)
                 if (pdva_v2_dist(s->pt[i].p, nd->p) < ra)
                     s->pt[i].near_junction = true;
