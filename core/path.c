@@ -74,6 +74,14 @@ pdva_status pdva_path_flatten(pdva_path *path, const pdva_network *net, double m
     return PDVA_OK;
 }
 
+double pdva_path_s_at_segment(const pdva_path *path, size_t k)
+{
+    for (size_t i = 0; i < path->n; i++)
+        if (path->pt[i].seg == path->segs[k])
+            return i > 0 ? path->pt[i - 1].s_mm : path->pt[i].s_mm;
+    return path->n ? path->pt[path->n - 1].s_mm : 0.0;
+}
+
 size_t pdva_path_index_at(const pdva_path *path, double s_mm)
 {
     size_t best = 0;

@@ -44,6 +44,9 @@ void pdva_path_free(pdva_path *path);
 /* The node at the end of the path. */
 int pdva_path_end_node(const pdva_path *path);
 
+/* Arclength of the path at the start of segment k. */
+double pdva_path_s_at_segment(const pdva_path *path, size_t k);
+
 /* Index of the path point nearest to arclength s. */
 size_t pdva_path_index_at(const pdva_path *path, double s_mm);
 
