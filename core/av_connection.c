@@ -33,14 +33,15 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
      * conduit may widen on downstream, the connection stays first. */
     size_t av_k = 0;
     double best = 1.0;
-    double ratio_at[PDVA_PATH_MAX_SEGMENTS + 1];
-    for (size_t k = 0; k <= PDVA_PATH_MAX_SEGMENTS; k++)
-        ratio_at[k] = 0.0;
+    double ratio_at[PDVA_PATH_MAX_SEGMENTS] = {0.0};
+    double s_at[PDVA_PATH_MAX_SEGMENTS]; /* arclength at each branch point, looked up once */
+    for (size_t k = 0; k < P->n_segs; k++)
+        s_at[k] = pdva_path_s_at_segment(P, k);
     for (size_t k = 1; k < P->n_segs; k++) {
         int v = P->nodes[k];
         if (net->graph.nodes[v].degree < 3)
             continue;
-        double s = pdva_path_s_at_segment(P, k);
+        double s = s_at[k];
         double before = pdva_path_quantile_d(P, s - 30.0, s - 4.0, 0.25);
         double after = pdva_path_median_d(P, s + 24.0, s + 64.0);
         /* all of that window may lie in branch points' zones (a collateral crossing the
@@ -64,7 +65,7 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
             continue;
         if (first_k == 0)
             first_k = k;
-        double s = pdva_path_s_at_segment(P, k);
+        double s = s_at[k];
         double up = pdva_path_median_d(P, s - 16.0, s - 3.0);
         double down = pdva_path_median_d(P, s + 3.0, s + 16.0);
         /* a jump already large at this node is the conduit starting here, whatever a small
@@ -76,7 +77,7 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
         for (size_t kn = k + 1; drops && kn < P->n_segs; kn++) {
             if (!av_qualifies(ratio_at[kn], best))
                 continue;
-            double sn = pdva_path_s_at_segment(P, kn);
+            double sn = s_at[kn];
             double before_next = pdva_path_median_d(P, sn - 12.0, sn - 3.0);
             if (sn - s > 20.0 && isfinite(before_next) && before_next > 1.15 * up)
                 drops = false;
@@ -85,7 +86,7 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
         if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
             PDVA_TRACEF("  av qualifies k %zu: calibre %.2f -> %.2f%s\n", k, up, down,
                         drops ? " (drops: the donor's origin)" : "");
-        if (drops && s - pdva_path_s_at_segment(P, first_k) < 45.0)
+        if (drops && s - s_at[first_k] < 45.0)
             continue;
         /* a rise with no step at the node itself, borrowed from a branch point further down
          * (up to the middle of this node's "after" window, which is then mostly conduit below
@@ -94,10 +95,9 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
         bool flat = isfinite(up) && isfinite(down) && down < 1.05 * up;
         const double DEFER_MM = 40.0;
         size_t next = k + 1;
-        while (flat && next < P->n_segs && ratio_at[next] == 0.0 &&
-               pdva_path_s_at_segment(P, next) - s < DEFER_MM)
+        while (flat && next < P->n_segs && ratio_at[next] == 0.0 && s_at[next] - s < DEFER_MM)
             next++;
-        if (flat && next < P->n_segs && pdva_path_s_at_segment(P, next) - s < DEFER_MM &&
+        if (flat && next < P->n_segs && s_at[next] - s < DEFER_MM &&
             ratio_at[next] - 1.0 >= 1.25 * (ratio_at[k] - 1.0)) {
             if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
                 PDVA_TRACEF("  av k %zu: no step at the node, k %zu rises more\n", k, next);
@@ -111,8 +111,8 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
     if (av_k == 0)
         av_k = first_k;
     pdva_av_choice choice = {0, 0, 0.0};
-    if (av_k == 0 || ratio_at[av_k] < 1.12)
-        return choice;
+    if (av_k == 0)
+        return choice; /* (a qualifying node rises at least 12 %) */
     choice.av_k = av_k;
     choice.ratio = ratio_at[av_k];
     /* the donor artery: from the first node passed over for lack of a step (the segment
