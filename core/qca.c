@@ -15,13 +15,26 @@
 #include "base/error.h"
 #include "base/parallel.h"
 
-/* Rows [begin, end) of the table: each radius' chord, blurred by the Gaussian kernel. */
+/* The chord's integral from 0 to t: the antiderivative of 2 sqrt(r^2 - t^2), odd in t and
+ * constant beyond the cylinder's edge. */
+static double chord_integral(double t, double r)
+{
+    double a = fabs(t);
+    double v = a >= r ? 0.5 * M_PI * r * r : a * sqrt(r * r - a * a) + r * r * asin(a / r);
+    return t < 0.0 ? -v : v;
+}
+
+/* Rows [begin, end) of the table: each radius' chord, blurred by the Gaussian kernel.
+ * The kernel is sampled every `cell` (a few table steps, a sixth of sigma at most) and each
+ * tap weighs the chord's exact mean over its cell, taken from the chord's integral: the
+ * chord's square-root edge is integrated exactly, and a wide blur costs no more taps than a
+ * narrow one. */
 typedef struct model_rows_job {
     pdva_profile_model *m;
-    const double *kernel;
+    const double *kernel; /* 2 half + 1 taps, `cell` apart */
     int half;
-    size_t chord_len;
-    atomic_bool failed; /* a chord buffer could not be allocated */
+    int cell_steps;     /* the cell in table steps */
+    atomic_bool failed; /* a buffer could not be allocated */
 } model_rows_job;
 
 static void model_fill_rows(void *ctx, size_t begin, size_t end)
@@ -29,40 +42,55 @@ static void model_fill_rows(void *ctx, size_t begin, size_t end)
     model_rows_job *job = ctx;
     pdva_profile_model *m = job->m;
     const double *kernel = job->kernel;
-    const int half = job->half;
-    double *chord = pdva_alloc_array(job->chord_len, sizeof(double));
-    if (!chord) {
+    const long half = job->half, cs = job->cell_steps, n_u = (long)m->n_u;
+    const long reach = half * cs; /* the kernel's reach in table steps */
+    /* mean[reach + i]: the chord's mean over the cell centred on table index i, for
+     * -reach <= i < n_u + reach; acc: one row's sums */
+    size_t n_mean = (size_t)(n_u + 2 * reach);
+    double *mean = pdva_alloc_array(n_mean, sizeof(double));
+    double *acc = pdva_alloc_array((size_t)n_u, sizeof(double));
+    if (!mean || !acc) {
+        pdva_free(mean);
+        pdva_free(acc);
         atomic_store(&job->failed, true);
         return;
     }
+    const double cell = (double)cs * m->u_step, half_cell = 0.5 * cell;
     for (size_t ir = begin; ir < end; ir++) {
         double r = (double)ir * m->r_step;
-        for (size_t iu = 0; iu < job->chord_len; iu++) {
-            double u = (double)iu * m->u_step;
-            chord[iu] = u < r ? 2.0 * sqrt(r * r - u * u) : 0.0;
-        }
-        /* the chord is zero from ra on: sum only where it is not (an output further than
-         * ra + half from the axis is zero) */
+        /* the chord is zero from ra on: an output further than ra + the kernel's reach from
+         * the axis is zero */
         long ra = (long)ceil(r / m->u_step) + 1;
-        /* beyond ra + half no kernel tap reaches the chord */
-        long nz = ra + half + 1;
-        m->support[ir] = (uint32_t)(nz < (long)m->n_u ? nz : (long)m->n_u);
-        for (size_t iu = 0; iu < m->n_u; iu++) {
-            long k_lo = -(long)iu - ra, k_hi = ra - (long)iu;
-            if (k_lo < -half)
-                k_lo = -half;
-            if (k_hi > half)
-                k_hi = half;
-            double acc = 0.0;
-            for (long k = k_lo; k <= k_hi; k++) {
-                long j = (long)iu + k;
-                size_t a = (size_t)(j < 0 ? -j : j); /* the chord is even in u */
-                acc += kernel[k + half] * chord[a];
+        long nz = ra + reach + cs + 1;
+        nz = nz < n_u ? nz : n_u;
+        m->support[ir] = (uint32_t)nz;
+        /* the means are even in i, and zero beyond ra + cs */
+        long i_max = ra + cs < n_u + reach ? ra + cs : n_u + reach - 1;
+        for (long i = 0; i < n_u + reach; i++) {
+            double v = 0.0;
+            if (i <= i_max) {
+                double t = (double)i * m->u_step;
+                v = (chord_integral(t + half_cell, r) - chord_integral(t - half_cell, r)) / cell;
             }
-            m->table[ir * m->n_u + iu] = (float)acc;
+            mean[reach + i] = v;
+            if (i > 0 && i <= reach)
+                mean[reach - i] = v;
         }
+        for (long iu = 0; iu < nz; iu++)
+            acc[iu] = 0.0;
+        /* tap by tap over the row: contiguous, so the compiler vectorizes it */
+        for (long k = -half; k <= half; k++) {
+            const double kv = kernel[k + half];
+            const double *src = mean + reach + k * cs;
+            for (long iu = 0; iu < nz; iu++)
+                acc[iu] += kv * src[iu];
+        }
+        float *row = m->table + ir * m->n_u;
+        for (long iu = 0; iu < n_u; iu++)
+            row[iu] = iu < nz ? (float)acc[iu] : 0.0f;
     }
-    pdva_free(chord);
+    pdva_free(mean);
+    pdva_free(acc);
 }
 
 pdva_status pdva_profile_model_create(pdva_profile_model *m, double sigma_px, double r_max_px,
@@ -81,10 +109,15 @@ pdva_status pdva_profile_model_create(pdva_profile_model *m, double sigma_px, do
         pdva_profile_model_destroy(m);
         return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the profile model");
     }
-    /* Gaussian kernel on the u grid */
-    int half = (int)ceil(4.0 * sigma_px / m->u_step);
+    /* Gaussian kernel out to 4 sigma, one tap per cell of about sigma / 6 (a whole number
+     * of table steps); its sampling widens it by cell^2 / 12 in variance, which the sampled
+     * Gaussian's own sigma gives back */
+    int cs = (int)floor(sigma_px / 6.0 / m->u_step);
+    cs = cs < 1 ? 1 : cs;
+    double cell = cs * m->u_step;
+    double var = sigma_px * sigma_px - cell * cell / 12.0;
+    int half = (int)ceil(4.0 * sigma_px / cell);
     size_t klen = 2 * (size_t)half + 1;
-    size_t chord_len = m->n_u + (size_t)half + 1;
     double *kernel = pdva_alloc_array(klen, sizeof(double));
     if (!kernel) {
         pdva_profile_model_destroy(m);
@@ -92,13 +125,13 @@ pdva_status pdva_profile_model_create(pdva_profile_model *m, double sigma_px, do
     }
     double ksum = 0.0;
     for (int k = -half; k <= half; k++) {
-        double u = k * m->u_step;
-        kernel[k + half] = sigma_px > 0.0 ? exp(-0.5 * u * u / (sigma_px * sigma_px)) : (k == 0);
+        double u = k * cell;
+        kernel[k + half] = var > 0.0 ? exp(-0.5 * u * u / var) : (k == 0);
         ksum += kernel[k + half];
     }
     for (size_t k = 0; k < klen; k++)
         kernel[k] /= ksum;
-    model_rows_job job = {m, kernel, half, chord_len, false};
+    model_rows_job job = {m, kernel, half, cs, false};
     pdva_parallel_for(threads, m->n_r, 16, model_fill_rows, &job);
     pdva_free(kernel);
     if (atomic_load(&job.failed)) {
@@ -209,14 +242,48 @@ static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, 
     double k_hi = ceil(ps->mid + (c + rows.u_zero) / ps->step) + 1.0;
     size_t k0 = k_lo > 0.0 ? (size_t)k_lo : 0;
     size_t k1 = k_hi < (double)ps->n ? (size_t)k_hi : ps->n;
-    for (size_t k = k0; k < k1; k++) {
-        double u = ((double)k - ps->mid) * ps->step;
-        double x3 = model_rows_eval(m, &rows, u - c);
-        double x2 = u / 10.0;
-        s13 += x3;
-        s23 += x2 * x3;
-        s33 += x3 * x3;
-        t3 += x3 * (y[k] - ps->y_mean);
+    double ratio = ps->step / m->u_step;
+    long steps = lround(ratio);
+    if (steps >= 1 && fabs(ratio - (double)steps) < 1e-9) {
+        /* The samples are a whole number of table columns apart: every sample on one side of
+         * the centre c falls at the same fraction between two columns, `steps` columns on from
+         * the one before, so the four bilinear weights are worked out once a side. */
+        double kc = ceil(ps->mid + c / ps->step);
+        size_t kp = kc < (double)k0 ? k0 : (kc > (double)k1 ? k1 : (size_t)kc);
+        for (int side = 0; side < 2; side++) {
+            /* side 0: samples kp.. rightwards; side 1: samples kp - 1.. leftwards */
+            size_t first = side == 0 ? kp : kp - 1;
+            size_t count = side == 0 ? k1 - kp : kp - k0;
+            if (count == 0)
+                continue;
+            double a = fabs((((double)first - ps->mid) * ps->step - c) / m->u_step);
+            double fl = floor(a), fu = a - fl;
+            double w00 = (1.0 - fu) * (1.0 - rows.fr), w01 = fu * (1.0 - rows.fr);
+            double w10 = (1.0 - fu) * rows.fr, w11 = fu * rows.fr;
+            size_t iu = (size_t)fl;
+            for (size_t j = 0; j < count; j++, iu += (size_t)steps) {
+                if (iu + 1 >= m->n_u)
+                    break; /* beyond the table: zero, as is every sample further out */
+                size_t k = side == 0 ? first + j : first - j;
+                double x3 = w00 * rows.row0[iu] + w01 * rows.row0[iu + 1] + w10 * rows.row1[iu] +
+                            w11 * rows.row1[iu + 1];
+                double x2 = ((double)k - ps->mid) * ps->step / 10.0;
+                s13 += x3;
+                s23 += x2 * x3;
+                s33 += x3 * x3;
+                t3 += x3 * (y[k] - ps->y_mean);
+            }
+        }
+    } else {
+        for (size_t k = k0; k < k1; k++) {
+            double u = ((double)k - ps->mid) * ps->step;
+            double x3 = model_rows_eval(m, &rows, u - c);
+            double x2 = u / 10.0;
+            s13 += x3;
+            s23 += x2 * x3;
+            s33 += x3 * x3;
+            t3 += x3 * (y[k] - ps->y_mean);
+        }
     }
     double s11 = (double)ps->n, s12 = ps->s12, s22 = ps->s22, t1 = ps->t1, t2 = ps->t2;
     /* 3x3 symmetric solve by Cramer's rule */
