@@ -810,6 +810,50 @@ pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pix
     return PDVA_OK;
 }
 
+/* What the parallel parts of pdva_dsa_finish share. */
+typedef struct finish_job {
+    pdva_dsa *d;
+    float *buf[3]; /* full-size buffers, one per worker of the temporal maximum */
+    unsigned parts;
+} finish_job;
+
+/* Rows [y0, y1) of the opacified image: each pixel's mean of its top values. */
+static void opacified_rows(void *ctx, size_t y0, size_t y1)
+{
+    const finish_job *job = ctx;
+    pdva_dsa *d = job->d;
+    uint32_t k_used = d->top_count < PDVA_DSA_TOP_K ? d->top_count : PDVA_DSA_TOP_K;
+    for (size_t i = y0 * d->cur.width; i < y1 * d->cur.width; i++) {
+        double acc = 0.0;
+        for (uint32_t k = 0; k < k_used; k++)
+            acc += d->top[i * PDVA_DSA_TOP_K + k];
+        d->opacified.data[i] = k_used ? (float)(acc / k_used) : 0.0f;
+    }
+}
+
+/* Workers [t0, t1) of the temporal maximum: worker t takes frames t, t + parts, ... into the
+ * third plane of its buffer. */
+static void peak_parts(void *ctx, size_t t0, size_t t1)
+{
+    const finish_job *job = ctx;
+    const pdva_dsa *d = job->d;
+    size_t plane = (size_t)d->cube_w * d->cube_h;
+    for (size_t t = t0; t < t1; t++) {
+        float *tmp = job->buf[t], *frame = tmp + plane, *mx = frame + plane;
+        for (size_t i = 0; i < plane; i++)
+            mx[i] = 0.0f;
+        for (uint32_t f = (uint32_t)t; f < d->p.frames; f += job->parts) {
+            const int16_t *src = d->cube + f * plane;
+            for (size_t i = 0; i < plane; i++)
+                frame[i] = (float)(src[i] * d->cube_scale);
+            pdva_blur_buffer(frame, d->cube_w, d->cube_h, 0.8, tmp);
+            for (size_t i = 0; i < plane; i++)
+                if (frame[i] > mx[i])
+                    mx[i] = frame[i];
+        }
+    }
+}
+
 pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
 {
     if (!d)
@@ -822,36 +866,31 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
         d->contrast_found = false;
     }
     /* the opacified image: mean of the top values (fewer when fewer frames were seen) */
-    size_t npix_full = (size_t)d->cur.width * d->cur.height;
-    uint32_t k_used = d->top_count < PDVA_DSA_TOP_K ? d->top_count : PDVA_DSA_TOP_K;
-    for (size_t i = 0; i < npix_full; i++) {
-        double acc = 0.0;
-        for (uint32_t k = 0; k < k_used; k++)
-            acc += d->top[i * PDVA_DSA_TOP_K + k];
-        d->opacified.data[i] = k_used ? (float)(acc / k_used) : 0.0f;
-    }
+    finish_job job = {d, {d->scratch, d->key_img, d->box_tmp}, 1};
+    pdva_parallel_for(d->p.threads, d->cur.height, 64, opacified_rows, &job);
     pdva_free(d->top);
     pdva_free(d->top_key);
-    pdva_free(d->key_img);
-    pdva_free(d->box_tmp);
-    d->top = d->top_key = d->key_img = d->box_tmp = NULL;
-    /* temporal maximum at half resolution, lightly smoothed against the noise */
+    d->top = d->top_key = NULL;
+    /* temporal maximum at half resolution, lightly smoothed against the noise: the frames are
+     * shared out between up to three workers, each in one of the full-size buffers free by
+     * now (three half-size planes fit in one), and their maxima merged */
     size_t plane = (size_t)d->cube_w * d->cube_h;
     for (size_t i = 0; i < plane; i++)
         d->peak_half.data[i] = 0.0f;
-    float *tmp = d->scratch;
-    float *frame = tmp + plane;
-    if (2 * plane <= (size_t)d->cur.width * d->cur.height) {
-        for (uint32_t f = 0; f < d->p.frames; f++) {
-            const int16_t *src = d->cube + f * plane;
+    if (3 * plane <= (size_t)d->cur.width * d->cur.height) {
+        unsigned parts = pdva_parallel_threads(d->p.threads);
+        job.parts = parts < 3 ? parts : 3;
+        pdva_parallel_for(job.parts, job.parts, 1, peak_parts, &job);
+        for (unsigned t = 0; t < job.parts; t++) {
+            const float *mx = job.buf[t] + 2 * plane;
             for (size_t i = 0; i < plane; i++)
-                frame[i] = (float)(src[i] * d->cube_scale);
-            pdva_blur_buffer(frame, d->cube_w, d->cube_h, 0.8, tmp);
-            for (size_t i = 0; i < plane; i++)
-                if (frame[i] > d->peak_half.data[i])
-                    d->peak_half.data[i] = frame[i];
+                if (mx[i] > d->peak_half.data[i])
+                    d->peak_half.data[i] = mx[i];
         }
     }
+    pdva_free(d->key_img);
+    pdva_free(d->box_tmp);
+    d->key_img = d->box_tmp = NULL;
     return PDVA_OK;
 }
 
@@ -905,16 +944,12 @@ double pdva_dsa_cube_sample(const pdva_dsa_result *r, double x, double y, uint32
     return (top * (1.0 - fy) + bot * fy) * r->cube_scale;
 }
 
-double pdva_dsa_cube_mean(const pdva_dsa_result *r, const uint8_t *half_mask, uint32_t f)
+double pdva_dsa_cube_mean(const pdva_dsa_result *r, const uint32_t *pixels, size_t n, uint32_t f)
 {
     size_t plane = (size_t)r->cube_width * r->cube_height;
     const int16_t *p = r->cube + (size_t)f * plane;
     double acc = 0.0;
-    size_t n = 0;
-    for (size_t i = 0; i < plane; i++)
-        if (half_mask[i]) {
-            acc += p[i];
-            n++;
-        }
+    for (size_t i = 0; i < n; i++)
+        acc += p[pixels[i]];
     return n ? acc / (double)n * r->cube_scale : 0.0;
 }

@@ -80,7 +80,8 @@ void pdva_dsa_get_result(const pdva_dsa *dsa, pdva_dsa_result *out);
 /* The subtracted value of the cube at full-resolution point (x, y), frame f (bilinear). */
 double pdva_dsa_cube_sample(const pdva_dsa_result *r, double x, double y, uint32_t f);
 
-/* The mean of the cube over a half-resolution mask (non-zero pixels) at frame f. */
-double pdva_dsa_cube_mean(const pdva_dsa_result *r, const uint8_t *half_mask, uint32_t f);
+/* The mean of the cube at frame f over n half-resolution pixels, given by their indices in the
+ * plane (a region listed once, read at every frame). */
+double pdva_dsa_cube_mean(const pdva_dsa_result *r, const uint32_t *pixels, size_t n, uint32_t f);
 
 #endif /* PDVA_CORE_DSA_H */

@@ -31,6 +31,11 @@ void pdva_image_blur(pdva_image *img, double sigma_px, float *tmp);
 /* Same for a bare buffer. */
 void pdva_blur_buffer(float *data, uint32_t width, uint32_t height, double sigma_px, float *tmp);
 
+/* Same, rows shared out between up to `threads` threads (0: one per core); the result does
+ * not depend on the threads. */
+void pdva_blur_buffer_threads(float *data, uint32_t width, uint32_t height, double sigma_px,
+                              float *tmp, unsigned threads);
+
 /* Grayscale opening (erosion then dilation) with a square of side 2 radius + 1: what remains
  * is the background under anything narrower than the square (van Herk / Gil-Werman, constant
  * time per pixel). dst and src are distinct images of the same size; `tmp` holds

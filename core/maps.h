@@ -25,9 +25,11 @@ typedef struct pdva_maps {
     pdva_image map[PDVA_MAP_COUNT]; /* half resolution; owned */
 } pdva_maps;
 
-/* Compute the maps; a pixel's curve must peak above `sigmas` times its noise to count. */
+/* Compute the maps, rows shared out between up to `threads` threads (0: one per core); a
+ * pixel's curve must peak above `sigmas` times its noise to count. */
 pdva_status pdva_maps_compute(const pdva_dsa_result *dsa, const double *frame_times_s,
-                              uint32_t frames, double sigmas, pdva_maps *out, pdva_error **err);
+                              uint32_t frames, double sigmas, unsigned threads, pdva_maps *out,
+                              pdva_error **err);
 void pdva_maps_free(pdva_maps *maps);
 
 #endif /* PDVA_CORE_MAPS_H */

@@ -16,6 +16,7 @@
 #include "core/trace.h"
 #include "base/alloc.h"
 #include "base/error.h"
+#include "base/parallel.h"
 #include "core/body.h"
 #include "core/dsa.h"
 #include "core/interpret.h"
@@ -223,6 +224,58 @@ static double opacified_noise_factor(const pdva_dsa_result *d)
     return sqrt((1.0 / m + 1.0 / PDVA_DSA_TOP_K) / 2.0);
 }
 
+/* What the row passes of the vessels' signal-to-noise image share. */
+typedef struct snr_job {
+    const pdva_dsa_result *d;
+    float *snr;
+    uint32_t w;
+    double noise_factor; /* the smoothed image's noise over the subtraction's */
+    uint32_t h;
+    pdva_image *level; /* the local median level, one value per block */
+    uint32_t level_block;
+    float *tmp; /* w x h: a row of blocks works in its own rows of it */
+} snr_job;
+
+/* Rows [y0, y1): the smoothed image in units of its local noise. */
+static void snr_rows(void *ctx, size_t y0, size_t y1)
+{
+    const snr_job *job = ctx;
+    for (size_t y = y0; y < y1; y++)
+        for (uint32_t x = 0; x < job->w; x++) {
+            size_t i = y * job->w + x;
+            double n = pdva_dsa_noise_at(job->d, x + 0.5, (double)y + 0.5) * job->noise_factor;
+            job->snr[i] = n > 0.0 ? (float)(job->snr[i] / n) : 0.0f;
+        }
+}
+
+/* Rows of blocks [by0, by1): each block's median. */
+static void level_block_rows(void *ctx, size_t by0, size_t by1)
+{
+    const snr_job *job = ctx;
+    const uint32_t B = job->level_block, w = job->w, h = job->h, bw = job->level->width;
+    for (size_t by = by0; by < by1; by++) {
+        float *tmp = job->tmp + by * B * w;
+        for (uint32_t bx = 0; bx < bw; bx++) {
+            size_t n = 0;
+            for (size_t y = by * B; y < (by + 1) * B && y < h; y++)
+                for (uint32_t x = bx * B; x < (bx + 1) * B && x < w; x++)
+                    tmp[n++] = job->snr[y * w + x];
+            job->level->data[by * bw + bx] = pdva_image_quantile(tmp, n, 0.5);
+        }
+    }
+}
+
+/* Rows [y0, y1): the local median level taken off. */
+static void level_rows(void *ctx, size_t y0, size_t y1)
+{
+    const snr_job *job = ctx;
+    double b = job->level_block;
+    for (size_t y = y0; y < y1; y++)
+        for (uint32_t x = 0; x < job->w; x++)
+            job->snr[y * job->w + x] -=
+                pdva_image_sample(job->level, (x + 0.5) / b, ((double)y + 0.5) / b);
+}
+
 static pdva_status segment_vessels(const pdva_series_input *in, const pdva_dsa_result *d,
                                    const pdva_image *img, double mmpp, float *vesselness,
                                    float *scale, uint8_t *mask, pdva_error **err)
@@ -260,14 +313,9 @@ static pdva_status segment_vessels(const pdva_series_input *in, const pdva_dsa_r
     }
     memcpy(snr, img->data, npix * sizeof(float));
     /* a Gaussian of sigma 1 px leaves 1 / (2 sqrt(pi)) of white noise */
-    pdva_blur_buffer(snr, w, h, 1.0, tmp);
-    double sw = opacified_noise_factor(d) / (2.0 * sqrt(M_PI));
-    for (uint32_t y = 0; y < h; y++)
-        for (uint32_t x = 0; x < w; x++) {
-            size_t i = (size_t)y * w + x;
-            double n = pdva_dsa_noise_at(d, x + 0.5, y + 0.5) * sw;
-            snr[i] = n > 0.0 ? (float)(snr[i] / n) : 0.0f;
-        }
+    pdva_blur_buffer_threads(snr, w, h, 1.0, tmp, in->threads);
+    snr_job job = {d, snr, w, opacified_noise_factor(d) / (2.0 * sqrt(M_PI)), h, NULL, 0, NULL};
+    pdva_parallel_for(in->threads, h, 32, snr_rows, &job);
     /* the top-hat of noise is biased upward (the opening follows the noise's lows): take the
      * local median level, which vessels (a small part of any block) leave alone, as zero */
     {
@@ -280,17 +328,11 @@ static pdva_status segment_vessels(const pdva_series_input *in, const pdva_dsa_r
             pdva_free(stack);
             return PDVA_ERR_NO_MEMORY;
         }
-        for (uint32_t by = 0; by < bh; by++)
-            for (uint32_t bx = 0; bx < bw; bx++) {
-                size_t n = 0;
-                for (uint32_t y = by * B; y < (by + 1) * B && y < h; y++)
-                    for (uint32_t x = bx * B; x < (bx + 1) * B && x < w; x++)
-                        tmp[n++] = snr[(size_t)y * w + x];
-                level.data[(size_t)by * bw + bx] = pdva_image_quantile(tmp, n, 0.5);
-            }
-        for (uint32_t y = 0; y < h; y++)
-            for (uint32_t x = 0; x < w; x++)
-                snr[(size_t)y * w + x] -= pdva_image_sample(&level, (x + 0.5) / B, (y + 0.5) / B);
+        job.level = &level;
+        job.level_block = B;
+        job.tmp = tmp;
+        pdva_parallel_for(in->threads, bh, 1, level_block_rows, &job);
+        pdva_parallel_for(in->threads, h, 32, level_rows, &job);
         pdva_image_destroy(&level);
     }
     show(in, "snr", snr, w, h);
@@ -332,11 +374,12 @@ static pdva_status measure_venosomes(const pdva_series_input *in, const pdva_dsa
     res->venosomes = pdva_calloc_array(PDVA_VENOSOME_COUNT, sizeof(pdva_venosome_result));
     size_t plane = (size_t)d->cube_width * d->cube_height;
     uint8_t *half = pdva_alloc_array(plane, 1);
+    uint32_t *pixels = pdva_alloc_array(plane, sizeof(uint32_t));
     double *curve = pdva_alloc_array(in->frames, sizeof(double));
     pdva_vec2 *poly = pdva_alloc_array(1024, sizeof(pdva_vec2));
     pdva_vec2 *tmp = pdva_alloc_array(1024, sizeof(pdva_vec2));
     pdva_status st = PDVA_OK;
-    if (!res->venosomes || !half || !curve || !poly || !tmp) {
+    if (!res->venosomes || !half || !pixels || !curve || !poly || !tmp) {
         st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the venosomes");
         goto done;
     }
@@ -364,17 +407,19 @@ static pdva_status measure_venosomes(const pdva_series_input *in, const pdva_dsa
         pdva_raster_polygon(tmp, n, d->cube_height, d->cube_width, half, 1);
         size_t count = 0;
         for (size_t i = 0; i < plane; i++)
-            count += half[i];
+            if (half[i])
+                pixels[count++] = (uint32_t)i;
         if (count < 16)
             continue;
         for (uint32_t f = 0; f < in->frames; f++)
-            curve[f] = f < d->first_contrast_frame ? 0.0 : pdva_dsa_cube_mean(d, half, f);
+            curve[f] = f < d->first_contrast_frame ? 0.0 : pdva_dsa_cube_mean(d, pixels, count, f);
         double noise = d->noise_sigma / 2.0 / sqrt((double)count);
         pdva_curve_compute(in->frame_times_s, curve, in->frames, fmax(6.0 * noise, 1e-9),
                            &vr->curve);
     }
 done:
     pdva_free(half);
+    pdva_free(pixels);
     pdva_free(curve);
     pdva_free(poly);
     pdva_free(tmp);
@@ -510,7 +555,8 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
     if (st != PDVA_OK)
         goto done;
     memcpy(vessel_img.data, d.opacified->data, npix * sizeof(float));
-    pdva_image_blur(&vessel_img, 1.5, background.data);
+    pdva_blur_buffer_threads(vessel_img.data, vessel_img.width, vessel_img.height, 1.5,
+                             background.data, in->threads);
     {
         pdva_image smooth = vessel_img;
         pdva_image opened;
@@ -537,7 +583,7 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
         st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the vessel mask");
         goto done;
     }
-    pdva_skeletonize(mask, in->rows, in->columns, work);
+    pdva_skeletonize(mask, in->rows, in->columns, work, in->threads);
     st = pdva_vessel_graph_build(mask, in->rows, in->columns, &graph, err);
     if (st != PDVA_OK)
         goto done;
@@ -598,7 +644,7 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
         if (st != PDVA_OK)
             goto done;
     }
-    st = pdva_maps_compute(&d, in->frame_times_s, in->frames, 5.0, &res->maps, err);
+    st = pdva_maps_compute(&d, in->frame_times_s, in->frames, 5.0, in->threads, &res->maps, err);
     if (st != PDVA_OK)
         goto done;
     res->has_maps = true;

@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/error.h"
+#include "base/parallel.h"
 
 /* Neighbour offsets P2..P9 clockwise from north: N, NE, E, SE, S, SW, W, NW. */
 static const int DY[8] = {-1, -1, 0, 1, 1, 1, 0, -1};
@@ -22,7 +23,50 @@ static inline int pix(const uint8_t *m, uint32_t rows, uint32_t cols, long y, lo
     return m[(size_t)y * cols + (size_t)x] != 0;
 }
 
-void pdva_skeletonize(uint8_t *mask, uint32_t rows, uint32_t cols, uint8_t *work)
+/* What the rows of one thinning sub-iteration share. */
+typedef struct thin_job {
+    const uint8_t *mask;
+    uint8_t *work;
+    uint32_t rows, cols;
+    int step;
+} thin_job;
+
+/* Rows [y0, y1) of a sub-iteration: mark in work what the mask as it stands lets go (each
+ * decision reads the mask only, so rows can be decided in any order). */
+static void thin_rows(void *ctx, size_t y0, size_t y1)
+{
+    const thin_job *job = ctx;
+    const uint8_t *mask = job->mask;
+    const uint32_t rows = job->rows, cols = job->cols;
+    for (size_t y = y0; y < y1; y++) {
+        memset(job->work + y * cols, 0, cols);
+        for (uint32_t x = 0; x < cols; x++) {
+            if (!mask[y * cols + x])
+                continue;
+            int p[8];
+            int b = 0;
+            for (int k = 0; k < 8; k++) {
+                p[k] = pix(mask, rows, cols, (long)y + DY[k], (long)x + DX[k]);
+                b += p[k];
+            }
+            if (b < 2 || b > 6)
+                continue;
+            int a = 0;
+            for (int k = 0; k < 8; k++)
+                a += !p[k] && p[(k + 1) % 8];
+            if (a != 1)
+                continue;
+            /* P2=p[0] P4=p[2] P6=p[4] P8=p[6] */
+            if (job->step == 0 && ((p[0] && p[2] && p[4]) || (p[2] && p[4] && p[6])))
+                continue;
+            if (job->step == 1 && ((p[0] && p[2] && p[6]) || (p[0] && p[4] && p[6])))
+                continue;
+            job->work[y * cols + x] = 1;
+        }
+    }
+}
+
+void pdva_skeletonize(uint8_t *mask, uint32_t rows, uint32_t cols, uint8_t *work, unsigned threads)
 {
     size_t npix = (size_t)rows * cols;
     for (size_t i = 0; i < npix; i++)
@@ -31,31 +75,8 @@ void pdva_skeletonize(uint8_t *mask, uint32_t rows, uint32_t cols, uint8_t *work
     while (changed) {
         changed = false;
         for (int step = 0; step < 2; step++) {
-            memset(work, 0, npix);
-            for (uint32_t y = 0; y < rows; y++)
-                for (uint32_t x = 0; x < cols; x++) {
-                    if (!mask[(size_t)y * cols + x])
-                        continue;
-                    int p[8];
-                    int b = 0;
-                    for (int k = 0; k < 8; k++) {
-                        p[k] = pix(mask, rows, cols, (long)y + DY[k], (long)x + DX[k]);
-                        b += p[k];
-                    }
-                    if (b < 2 || b > 6)
-                        continue;
-                    int a = 0;
-                    for (int k = 0; k < 8; k++)
-                        a += !p[k] && p[(k + 1) % 8];
-                    if (a != 1)
-                        continue;
-                    /* P2=p[0] P4=p[2] P6=p[4] P8=p[6] */
-                    if (step == 0 && ((p[0] && p[2] && p[4]) || (p[2] && p[4] && p[6])))
-                        continue;
-                    if (step == 1 && ((p[0] && p[2] && p[6]) || (p[0] && p[4] && p[6])))
-                        continue;
-                    work[(size_t)y * cols + x] = 1;
-                }
+            thin_job job = {mask, work, rows, cols, step};
+            pdva_parallel_for(threads, rows, 32, thin_rows, &job);
             for (size_t i = 0; i < npix; i++)
                 if (work[i]) {
                     mask[i] = 0;

@@ -34,8 +34,9 @@ typedef struct pdva_vessel_graph {
 } pdva_vessel_graph;
 
 /* Thin `mask` (1 = vessel, rows x cols) in place to an 8-connected one-pixel skeleton
- * (Zhang-Suen, then removal of staircase corners). `work` holds rows * cols bytes. */
-void pdva_skeletonize(uint8_t *mask, uint32_t rows, uint32_t cols, uint8_t *work);
+ * (Zhang-Suen, then removal of staircase corners). `work` holds rows * cols bytes; rows are
+ * shared out between up to `threads` threads (0: one per core), with the same result. */
+void pdva_skeletonize(uint8_t *mask, uint32_t rows, uint32_t cols, uint8_t *work, unsigned threads);
 
 /* Fill the holes of a binary mask smaller than max_area pixels (background components that do
  * not touch the image border): a hole in a vessel's mask would thin into a loop. Returns 0, or -1
