@@ -25,6 +25,13 @@
 #define MOTION_RESIDUAL_PX 0.35
 #define RECENT 3
 
+/* A pixel of the registration's reference that says something about the shift: its place,
+ * gradient and value (in the order of the image's rows). */
+struct lk_point {
+    uint32_t x, y;
+    float gx, gy, m;
+};
+
 struct pdva_dsa {
     pdva_dsa_params p;
     uint32_t next_index;
@@ -52,6 +59,8 @@ struct pdva_dsa {
     double *weights;        /* trapezoid weight of each frame in the AUC */
     /* registration */
     pdva_image h_mask, h_gx, h_gy, h_cur, h_tmp;
+    struct lk_point *lk; /* the half-scale mask's pixels with a gradient above the noise */
+    size_t n_lk;
     double *shift_x, *shift_y;
     float *scratch;
     /* results */
@@ -64,6 +73,7 @@ struct pdva_dsa {
     uint32_t top_count;     /* frames seen by the top-K store */
     pdva_image opacified;
     int16_t *cube;
+    uint8_t *plane_written; /* per frame: its cube plane holds its subtraction */
     uint32_t cube_w, cube_h;
     double cube_scale;
     bool contrast_found, mask_contrast_free;
@@ -93,6 +103,7 @@ void pdva_dsa_destroy(pdva_dsa *d)
     pdva_image_destroy(&d->h_mask);
     pdva_image_destroy(&d->h_gx);
     pdva_image_destroy(&d->h_gy);
+    pdva_free(d->lk);
     pdva_image_destroy(&d->h_cur);
     pdva_image_destroy(&d->h_tmp);
     pdva_free(d->shift_x);
@@ -106,6 +117,7 @@ void pdva_dsa_destroy(pdva_dsa *d)
     pdva_image_destroy(&d->opacified);
     pdva_image_destroy(&d->peak_half);
     pdva_free(d->cube);
+    pdva_free(d->plane_written);
     pdva_free(d);
 }
 
@@ -130,8 +142,12 @@ pdva_status pdva_dsa_create(const pdva_dsa_params *params, pdva_dsa **out, pdva_
     d->shift_x = pdva_calloc_array(params->frames, sizeof(double));
     d->shift_y = pdva_calloc_array(params->frames, sizeof(double));
     d->scratch = pdva_alloc_array(npix, sizeof(float));
-    d->cube = pdva_calloc_array((size_t)d->cube_w * d->cube_h * params->frames, sizeof(int16_t));
-    if (!d->lut || !d->weights || !d->shift_x || !d->shift_y || !d->scratch || !d->cube)
+    /* each plane is written by its frame's subtraction, or zeroed by pdva_dsa_finish: zeroing
+     * the whole cube here would hold up the first frame */
+    d->cube = pdva_alloc_array((size_t)d->cube_w * d->cube_h * params->frames, sizeof(int16_t));
+    d->plane_written = pdva_calloc_array(params->frames, 1);
+    if (!d->lut || !d->weights || !d->shift_x || !d->shift_y || !d->scratch || !d->cube ||
+        !d->plane_written)
         st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the subtraction buffers");
     if (st == PDVA_OK)
         st = pdva_image_create(&d->cur, w, h, err);
@@ -150,13 +166,9 @@ pdva_status pdva_dsa_create(const pdva_dsa_params *params, pdva_dsa **out, pdva_
         d->top_key = pdva_alloc_array(npix * PDVA_DSA_TOP_K, sizeof(float));
         d->key_img = pdva_alloc_array(npix, sizeof(float));
         d->box_tmp = pdva_alloc_array(npix, sizeof(float));
+        /* filled by the first subtracted frame's rows, on the threads that subtract it */
         if (!d->top || !d->top_key || !d->key_img || !d->box_tmp)
             st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the subtraction");
-        else
-            for (size_t i = 0; i < npix * PDVA_DSA_TOP_K; i++) {
-                d->top[i] = 0.0f;
-                d->top_key[i] = -INFINITY;
-            }
     }
     if (st != PDVA_OK) {
         pdva_dsa_destroy(d);
@@ -186,8 +198,21 @@ static pdva_status block_mean(const pdva_image *src, uint32_t k, pdva_image *dst
         if (st != PDVA_OK)
             return st;
     }
-    for (uint32_t y = 0; y < h; y++)
-        for (uint32_t x = 0; x < w; x++) {
+    /* the blocks wholly inside, [0, full_w) x [0, full_h), need no bounds (same sums, in the
+     * same order) */
+    uint32_t full_w = src->width / k, full_h = src->height / k, sw = src->width;
+    for (uint32_t y = 0; y < h; y++) {
+        uint32_t x = 0;
+        if (y < full_h)
+            for (; x < full_w; x++) {
+                const float *b = src->data + (size_t)y * k * sw + (size_t)x * k;
+                double acc = 0.0;
+                for (uint32_t sy = 0; sy < k; sy++)
+                    for (uint32_t sx = 0; sx < k; sx++)
+                        acc += b[(size_t)sy * sw + sx];
+                dst->data[(size_t)y * w + x] = (float)(acc / (k * k));
+            }
+        for (; x < w; x++) {
             double acc = 0.0;
             uint32_t n = 0;
             for (uint32_t sy = y * k; sy < (y + 1) * k && sy < src->height; sy++)
@@ -197,6 +222,7 @@ static pdva_status block_mean(const pdva_image *src, uint32_t k, pdva_image *dst
                 }
             dst->data[(size_t)y * w + x] = (float)(acc / n);
         }
+    }
     return PDVA_OK;
 }
 
@@ -341,6 +367,9 @@ static pdva_status prepare_registration(pdva_dsa *d, const pdva_image *ref, pdva
     pdva_image_destroy(&d->h_gy);
     pdva_image_destroy(&d->h_cur);
     pdva_image_destroy(&d->h_tmp);
+    pdva_free(d->lk);
+    d->lk = NULL;
+    d->n_lk = 0;
     pdva_status st = block_mean(ref, 2, &d->h_mask, err);
     if (st == PDVA_OK)
         st = pdva_image_create(&d->h_gx, d->h_mask.width, d->h_mask.height, err);
@@ -360,7 +389,37 @@ static pdva_status prepare_registration(pdva_dsa *d, const pdva_image *ref, pdva
             d->h_gx.data[i] = 0.5f * (d->h_mask.data[i + 1] - d->h_mask.data[i - 1]);
             d->h_gy.data[i] = 0.5f * (d->h_mask.data[i + w] - d->h_mask.data[i - w]);
         }
+    /* the pixels estimate_shift reads: away from the border, and not flat (a flat pixel
+     * carries no information about the shift) */
+    d->lk = pdva_alloc_array((size_t)w * h, sizeof *d->lk);
+    if (!d->lk)
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the registration");
+    double noise = d->noise_frame / 2.0 * 1.5; /* half scale, a little smoothing */
+    for (uint32_t y = 4; y + 4 < h; y++)
+        for (uint32_t x = 4; x + 4 < w; x++) {
+            size_t i = (size_t)y * w + x;
+            double gx = d->h_gx.data[i], gy = d->h_gy.data[i];
+            if (gx * gx + gy * gy < 4.0 * noise * noise)
+                continue;
+            d->lk[d->n_lk++] =
+                (struct lk_point){x, y, d->h_gx.data[i], d->h_gy.data[i], d->h_mask.data[i]};
+        }
     return PDVA_OK;
+}
+
+/* pdva_image_sample, with the clamping left to it only where a neighbour is outside. */
+static inline float sample_inside(const pdva_image *img, double x, double y)
+{
+    double u = x - 0.5, v = y - 0.5;
+    long w = (long)img->width, h = (long)img->height;
+    if (!(u >= 0.0 && v >= 0.0 && u < (double)(w - 1) && v < (double)(h - 1)))
+        return pdva_image_sample(img, x, y);
+    long x0 = (long)floor(u), y0 = (long)floor(v);
+    double fx = u - (double)x0, fy = v - (double)y0;
+    const float *a = img->data + y0 * w + x0, *b = a + w;
+    double top = a[0] * (1.0 - fx) + a[1] * fx;
+    double bot = b[0] * (1.0 - fx) + b[1] * fx;
+    return (float)(top * (1.0 - fy) + bot * fy);
 }
 
 /* Translation (full-resolution pixels) taking the mask onto the current frame:
@@ -371,29 +430,24 @@ static void estimate_shift(pdva_dsa *d, uint32_t f, double *sx, double *sy)
     block_mean(&d->cur, 2, &d->h_cur, &ignored);
     pdva_error_destroy(ignored);
     pdva_image_blur(&d->h_cur, 1.0, d->h_tmp.data);
-    uint32_t w = d->h_mask.width, h = d->h_mask.height;
     double noise = d->noise_frame / 2.0 * 1.5; /* half scale, a little smoothing */
     double s0x = f > 0 ? d->shift_x[f - 1] / 2.0 : 0.0, s0y = f > 0 ? d->shift_y[f - 1] / 2.0 : 0.0;
     for (int iter = 0; iter < 5; iter++) {
         double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
-        for (uint32_t y = 4; y + 4 < h; y += 1)
-            for (uint32_t x = 4; x + 4 < w; x += 1) {
-                size_t i = (size_t)y * w + x;
-                double gx = d->h_gx.data[i], gy = d->h_gy.data[i];
-                double g2 = gx * gx + gy * gy;
-                if (g2 < 4.0 * noise * noise)
-                    continue; /* flat: carries no information about the shift */
-                double fv = pdva_image_sample(&d->h_cur, x + 0.5 + s0x, y + 0.5 + s0y);
-                double r = d->h_mask.data[i] - fv;
-                /* contrast only makes the frame darker (r > 0): leave those pixels out */
-                if (r > 4.0 * noise || r < -30.0 * noise)
-                    continue;
-                a11 += gx * gx;
-                a12 += gx * gy;
-                a22 += gy * gy;
-                b1 += gx * r;
-                b2 += gy * r;
-            }
+        for (size_t j = 0; j < d->n_lk; j++) {
+            const struct lk_point *p = &d->lk[j];
+            double gx = p->gx, gy = p->gy;
+            double fv = sample_inside(&d->h_cur, p->x + 0.5 + s0x, p->y + 0.5 + s0y);
+            double r = p->m - fv;
+            /* contrast only makes the frame darker (r > 0): leave those pixels out */
+            if (r > 4.0 * noise || r < -30.0 * noise)
+                continue;
+            a11 += gx * gx;
+            a12 += gx * gy;
+            a22 += gy * gy;
+            b1 += gx * r;
+            b2 += gy * r;
+        }
         double det = a11 * a22 - a12 * a12;
         if (!(det > 1e-12))
             break;
@@ -621,6 +675,11 @@ static void top_rows(void *ctx, size_t y0, size_t y1)
     for (size_t y = y0; y < y1; y++) {
         box_filter_column_5(d->box_tmp, d->key_img, w, h, (uint32_t)y);
         float *top = d->top, *key = d->top_key;
+        if (d->top_count == 0) /* the first frame: every pixel's store starts empty */
+            for (size_t i = y * w * PDVA_DSA_TOP_K; i < (y + 1) * w * PDVA_DSA_TOP_K; i++) {
+                top[i] = 0.0f;
+                key[i] = -INFINITY;
+            }
         for (size_t i = y * w; i < (y + 1) * w; i++) {
             float kv = d->key_img[i];
             float *tk = key + i * PDVA_DSA_TOP_K, *tv = top + i * PDVA_DSA_TOP_K;
@@ -695,6 +754,7 @@ static void subtract_frame(pdva_dsa *d, uint32_t f)
     pdva_parallel_for(threads, h, 64, box_rows, &job);
     pdva_parallel_for(threads, h, 64, top_rows, &job);
     d->top_count++;
+    d->plane_written[f] = 1;
     pdva_parallel_for(threads, d->cube_h, 32, cube_rows, &job);
 }
 
@@ -703,6 +763,8 @@ pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pix
 {
     if (!d || !pixels)
         return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "no frame");
+    if (!d->top)
+        return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "frame pushed after the last");
     if (index != d->next_index || index >= d->p.frames)
         return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT,
                               "frame %u pushed, frame %u expected", index, d->next_index);
@@ -858,6 +920,8 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
 {
     if (!d)
         return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "no subtraction");
+    if (!d->top)
+        return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "subtraction finished already");
     if (!d->mask_ready && d->q_first.data) {
         /* contrast never came: the mask is everything, the subtraction is empty */
         pdva_status st = finalize_mask(d, d->p.frames, err);
@@ -865,6 +929,11 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
             return st;
         d->contrast_found = false;
     }
+    /* the planes of the frames never subtracted (the mask's, saturated ones) hold zero */
+    size_t plane = (size_t)d->cube_w * d->cube_h;
+    for (uint32_t f = 0; f < d->p.frames; f++)
+        if (!d->plane_written[f])
+            memset(d->cube + f * plane, 0, plane * sizeof(int16_t));
     /* the opacified image: mean of the top values (fewer when fewer frames were seen) */
     finish_job job = {d, {d->scratch, d->key_img, d->box_tmp}, 1};
     pdva_parallel_for(d->p.threads, d->cur.height, 64, opacified_rows, &job);
@@ -874,7 +943,6 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
     /* temporal maximum at half resolution, lightly smoothed against the noise: the frames are
      * shared out between up to three workers, each in one of the full-size buffers free by
      * now (three half-size planes fit in one), and their maxima merged */
-    size_t plane = (size_t)d->cube_w * d->cube_h;
     for (size_t i = 0; i < plane; i++)
         d->peak_half.data[i] = 0.0f;
     if (3 * plane <= (size_t)d->cur.width * d->cur.height) {

@@ -35,7 +35,7 @@ void pdva_dsa_destroy(pdva_dsa *dsa);
 pdva_status pdva_dsa_push_frame(pdva_dsa *dsa, uint32_t index, const uint16_t *pixels,
                                 pdva_error **err);
 
-/* After the last frame. */
+/* After the last frame (once; no frame may follow). */
 pdva_status pdva_dsa_finish(pdva_dsa *dsa, pdva_error **err);
 
 /* The results, borrowed until pdva_dsa_destroy(). */
