@@ -210,57 +210,81 @@ typedef struct fit_job {
     const pdva_image *auc;
     const pdva_profile_model *model;
     double noise;
+    const size_t *first; /* n_seg + 1: the flat index of each segment's first point */
 } fit_job;
 
-/* Fit the profile across every point of segments [begin, end) and recentre the points. */
-static void fit_segments(void *ctx, size_t begin, size_t end)
+/* Fit the profile across one point and recentre it on the fitted vessel axis. */
+static void fit_point(const fit_job *job, pdva_seg_point *p, float *prof)
+{
+    const pdva_profile_model *model = job->model;
+    double guess = isfinite(p->r_fit_px) && p->r_fit_px > 0.5 ? p->r_fit_px : 3.0;
+    double half = 2.5 * guess + 4.0 * model->sigma_px + 3.0;
+    size_t n = (size_t)(2.0 * half / 0.5) + 1;
+    if (n > MAX_PROFILE)
+        n = MAX_PROFILE;
+    pdva_vec2 normal = pdva_v2_perp(p->tangent);
+    pdva_profile_sample(job->auc, p->p, normal, 0.5, n, prof);
+    pdva_profile_fit fit;
+    pdva_profile_fit_cylinder(model, prof, n, 0.5, guess, job->noise, &fit);
+    {
+        const char *probe = PDVA_TRACE_GETENV("PDVA_PROBE");
+        double px, py;
+        if (probe && sscanf(probe, "%lf,%lf", &px, &py) == 2 &&
+            hypot(p->p.x - px, p->p.y - py) < 3.0) {
+            PDVA_TRACEF("probe (%.1f,%.1f) sigma %.2f guess %.2f -> r %.2f off %.2f amp %.4g "
+                        "rms %.4g\n  ",
+                        p->p.x, p->p.y, model->sigma_px, guess, fit.radius_px, fit.offset_px,
+                        fit.amplitude, fit.rms);
+            for (size_t k = 0; k < n; k++)
+                PDVA_TRACEF("%.3g ", prof[k]);
+            PDVA_TRACEF("\n");
+        }
+    }
+    p->r_fit_px = fit.ok ? fit.radius_px : NAN;
+    p->amplitude = fit.ok ? fit.amplitude : NAN;
+    p->area = fit.ok ? fit.area : NAN;
+    p->cnr = fit.contrast_to_noise;
+    if (fit.ok && fabs(fit.offset_px) < 0.5 * guess + 1.0)
+        p->p = pdva_v2_add(p->p, pdva_v2_scale(normal, fit.offset_px));
+}
+
+/* Points [begin, end) of the network, counted across its segments in order. */
+static void fit_points_range(void *ctx, size_t begin, size_t end)
 {
     const fit_job *job = ctx;
-    const pdva_profile_model *model = job->model;
     float prof[MAX_PROFILE];
-    for (size_t si = begin; si < end; si++) {
+    /* the segment holding `begin`: the last whose first point is at or before it */
+    size_t lo = 0, hi = job->net->n_seg;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (job->first[mid] <= begin)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    for (size_t si = lo, k = begin; k < end && si < job->net->n_seg; si++) {
         pdva_segment *s = &job->net->seg[si];
-        for (size_t i = 0; i < s->n; i++) {
-            pdva_seg_point *p = &s->pt[i];
-            double guess = isfinite(p->r_fit_px) && p->r_fit_px > 0.5 ? p->r_fit_px : 3.0;
-            double half = 2.5 * guess + 4.0 * model->sigma_px + 3.0;
-            size_t n = (size_t)(2.0 * half / 0.5) + 1;
-            if (n > MAX_PROFILE)
-                n = MAX_PROFILE;
-            pdva_vec2 normal = pdva_v2_perp(p->tangent);
-            pdva_profile_sample(job->auc, p->p, normal, 0.5, n, prof);
-            pdva_profile_fit fit;
-            pdva_profile_fit_cylinder(model, prof, n, 0.5, guess, job->noise, &fit);
-            {
-                const char *probe = PDVA_TRACE_GETENV("PDVA_PROBE");
-                double px, py;
-                if (probe && sscanf(probe, "%lf,%lf", &px, &py) == 2 &&
-                    hypot(p->p.x - px, p->p.y - py) < 3.0) {
-                    PDVA_TRACEF( "probe (%.1f,%.1f) sigma %.2f guess %.2f -> r %.2f off %.2f amp %.4g rms %.4g\n  ",
-                            p->p.x, p->p.y, model->sigma_px, guess, fit.radius_px, fit.offset_px,
-                            fit.amplitude, fit.rms);
-                    for (size_t k = 0; k < n; k++)
-                        PDVA_TRACEF( "%.3g ", prof[k]);
-                    PDVA_TRACEF( "\n");
-                }
-            }
-            p->r_fit_px = fit.ok ? fit.radius_px : NAN;
-            p->amplitude = fit.ok ? fit.amplitude : NAN;
-            p->area = fit.ok ? fit.area : NAN;
-            p->cnr = fit.contrast_to_noise;
-            /* recentre the centerline on the fitted vessel axis */
-            if (fit.ok && fabs(fit.offset_px) < 0.5 * guess + 1.0)
-                p->p = pdva_v2_add(p->p, pdva_v2_scale(normal, fit.offset_px));
-        }
+        for (size_t i = k - job->first[si]; i < s->n && k < end; i++, k++)
+            fit_point(job, &s->pt[i], prof);
     }
 }
 
-/* Every point's fit is independent of the others': segments are shared out between threads. */
-static void fit_points(pdva_network *net, const pdva_image *auc, const pdva_profile_model *model,
-                       double noise, unsigned threads)
+/* Every point's fit is independent of the others': the points are shared out between threads
+ * a few at a time (segments differ in length by a hundred times). */
+static pdva_status fit_points(pdva_network *net, const pdva_image *auc,
+                              const pdva_profile_model *model, double noise, unsigned threads,
+                              pdva_error **err)
 {
-    fit_job job = {net, auc, model, noise};
-    pdva_parallel_for(threads, net->n_seg, 1, fit_segments, &job);
+    size_t *first = pdva_alloc_array(net->n_seg + 1, sizeof(size_t));
+    if (!first)
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the profile fits");
+    first[0] = 0;
+    for (size_t si = 0; si < net->n_seg; si++)
+        first[si + 1] = first[si] + net->seg[si].n;
+    fit_job job = {net, auc, model, noise, first};
+    pdva_parallel_for(threads, first[net->n_seg], 16, fit_points_range, &job);
+    pdva_free(first);
+    return PDVA_OK;
 }
 
 /* Direction in which segment s leaves node v, from the node to a point `reach` pixels along. */
@@ -554,15 +578,19 @@ pdva_status pdva_network_measure(pdva_network *net, pdva_vessel_graph *graph,
     pdva_status st = pdva_profile_model_create(&model, 0.8, 30.0, prm->threads, err);
     if (st != PDVA_OK)
         return st;
-    fit_points(net, auc, &model, prm->auc_noise, prm->threads);
+    st = fit_points(net, auc, &model, prm->auc_noise, prm->threads, err);
     pdva_profile_model_destroy(&model);
+    if (st != PDVA_OK)
+        return st;
     net->psf_sigma_px = prm->psf_sigma_px > 0.0 ? prm->psf_sigma_px
                                                 : estimate_psf(net, auc, prm->auc_noise, prm->threads);
     st = pdva_profile_model_create(&model, net->psf_sigma_px, 30.0, prm->threads, err);
     if (st != PDVA_OK)
         return st;
-    fit_points(net, auc, &model, prm->auc_noise, prm->threads);
+    st = fit_points(net, auc, &model, prm->auc_noise, prm->threads, err);
     pdva_profile_model_destroy(&model);
+    if (st != PDVA_OK)
+        return st;
     size_t scratch_n = 2 * max_n + 64 + 2 * (size_t)prm->frames;
     double *scratch = pdva_alloc_array(scratch_n, sizeof(double));
     double *curve = pdva_alloc_array(prm->frames + 1, sizeof(double));

@@ -3,6 +3,7 @@
 #include "core/vessel_graph.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,10 +26,10 @@ static inline int pix(const uint8_t *m, uint32_t rows, uint32_t cols, long y, lo
 
 /* What the rows of one thinning sub-iteration share. */
 typedef struct thin_job {
-    const uint8_t *mask;
-    uint8_t *work;
+    uint8_t *mask, *work;
     uint32_t rows, cols;
     int step;
+    atomic_bool changed; /* a pixel was let go */
 } thin_job;
 
 /* Rows [y0, y1) of a sub-iteration: mark in work what the mask as it stands lets go (each
@@ -66,6 +67,20 @@ static void thin_rows(void *ctx, size_t y0, size_t y1)
     }
 }
 
+/* Rows [y0, y1): let go what the sub-iteration marked (once every row is decided). */
+static void unmark_rows(void *ctx, size_t y0, size_t y1)
+{
+    thin_job *job = ctx;
+    bool changed = false;
+    for (size_t i = y0 * job->cols; i < y1 * job->cols; i++)
+        if (job->work[i]) {
+            job->mask[i] = 0;
+            changed = true;
+        }
+    if (changed)
+        atomic_store(&job->changed, true);
+}
+
 void pdva_skeletonize(uint8_t *mask, uint32_t rows, uint32_t cols, uint8_t *work, unsigned threads)
 {
     size_t npix = (size_t)rows * cols;
@@ -75,13 +90,10 @@ void pdva_skeletonize(uint8_t *mask, uint32_t rows, uint32_t cols, uint8_t *work
     while (changed) {
         changed = false;
         for (int step = 0; step < 2; step++) {
-            thin_job job = {mask, work, rows, cols, step};
+            thin_job job = {mask, work, rows, cols, step, false};
             pdva_parallel_for(threads, rows, 32, thin_rows, &job);
-            for (size_t i = 0; i < npix; i++)
-                if (work[i]) {
-                    mask[i] = 0;
-                    changed = true;
-                }
+            pdva_parallel_for(threads, rows, 32, unmark_rows, &job);
+            changed = changed || atomic_load(&job.changed);
         }
     }
     /* staircase corners: a pixel whose only two neighbours are orthogonal 4-neighbours, which
