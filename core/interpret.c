@@ -135,6 +135,9 @@ static int largest_child(const interp *I, int v, int from_seg, const bool *used,
         if (sg->length_px < min_len_px && node_at(I, far)->degree == 1 && !node_at(I, far)->at_border)
             continue;
         double r = way_radius(I, s, v, used, 2);
+        if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
+            PDVA_TRACEF("    at node %d: seg %d to (%.0f,%.0f) len %.0f way r %.2f\n", v, s,
+                        node_at(I, far)->p.x, node_at(I, far)->p.y, sg->length_px, r);
         if (r > br) {
             br = r;
             best = s;
@@ -433,13 +436,9 @@ typedef enum stop_kind { STOP_NONE = 0, STOP_BORDER, STOP_LEAF, STOP_SPLIT, STOP
 
 /* Follow the widest way on from (seg, node); for a foot, stop where the conduit divides into two
  * veins that both reach the forefoot. Returns how the walk ended; *split_node gets the node. */
-static stop_kind walk_trunk(interp *I, int seg, int node, pdva_path *P, bool foot,
-                            int *split_node)
+static stop_kind walk_on(interp *I, int seg, int from, double trunk_r, pdva_path *P, bool foot,
+                         int *split_node)
 {
-    memset(I->on_main, 0, I->net->n_seg * sizeof(bool));
-    *split_node = -1;
-    int from = node;
-    double trunk_r = seg_radius(I, seg);
     for (;;) {
         if (!pdva_path_push(P, I->net, seg, from))
             return STOP_NONE;
@@ -492,6 +491,102 @@ static stop_kind walk_trunk(interp *I, int seg, int node, pdva_path *P, bool foo
         from = v;
         seg = next;
     }
+}
+
+static stop_kind walk_trunk(interp *I, int seg, int node, pdva_path *P, bool foot, int *split_node)
+{
+    memset(I->on_main, 0, I->net->n_seg * sizeof(bool));
+    *split_node = -1;
+    return walk_on(I, seg, node, seg_radius(I, seg), P, foot, split_node);
+}
+
+/* Does a way of at least radius min_r (junction connectors aside) lead from segment `seg`,
+ * entered at node v, to the bottom edge of the field, off the walk? */
+static bool reaches_bottom(const interp *I, int seg, int v, double min_r)
+{
+    size_t nseg = I->net->n_seg;
+    int *stack_s = pdva_alloc_array(nseg + 1, sizeof(int));
+    int *stack_v = pdva_alloc_array(nseg + 1, sizeof(int));
+    bool *seen = pdva_calloc_array(nseg + 1, sizeof(bool));
+    bool found = false;
+    if (!stack_s || !stack_v || !seen)
+        goto out;
+    size_t top = 0;
+    stack_s[top] = seg;
+    stack_v[top++] = v;
+    seen[seg] = true;
+    while (top && !found) {
+        top--;
+        int s = stack_s[top], from = stack_v[top];
+        if (seg_radius(I, s) < min_r && !is_connector(I, s))
+            continue;
+        int far = other_end(&I->net->seg[s], from);
+        const pdva_graph_node *nd = node_at(I, far);
+        if (nd->at_border && nd->p.y > 0.9 * I->in->auc->height) {
+            found = true;
+            break;
+        }
+        int at[MAX_AT];
+        size_t k = pdva_network_segments_at(I->net, far, at, MAX_AT);
+        for (size_t i = 0; i < k; i++)
+            if (!seen[at[i]] && !I->on_main[at[i]]) {
+                seen[at[i]] = true;
+                stack_s[top] = at[i];
+                stack_v[top++] = far;
+            }
+    }
+out:
+    pdva_free(stack_s);
+    pdva_free(stack_v);
+    pdva_free(seen);
+    return found;
+}
+
+/* A leg run's trunk leaves the field at the bottom (an occluded one ends where it stops
+ * filling). A walk that ended on a branch too thin to follow went the wrong way at some
+ * junction: a wide blob where an artery crosses the conduit's start, say, led it onto the
+ * artery. Back up along the walk to the last node with a branch off it that reaches the bottom
+ * edge at no less than 0.6 of the inflow's calibre, and walk on from there. Occlusions end in a
+ * leaf, and what fills beyond them comes through collaterals, far thinner: neither is taken. */
+static stop_kind detour_to_bottom(interp *I, pdva_path *P, stop_kind stop, int *split_node)
+{
+    if (stop != STOP_THIN || P->n_segs < 2)
+        return stop;
+    double min_r = 0.6 * seg_radius(I, P->segs[0]);
+    for (size_t k = P->n_segs - 1; k >= 1; k--) {
+        int v = P->nodes[k];
+        int at[MAX_AT];
+        size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
+        int best = -1;
+        double best_r = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            if (I->on_main[at[i]])
+                continue;
+            double r = way_radius(I, at[i], v, I->on_main, 2);
+            if (r > best_r && reaches_bottom(I, at[i], v, min_r)) {
+                best = at[i];
+                best_r = r;
+            }
+        }
+        if (best < 0)
+            continue;
+        if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
+            PDVA_TRACEF("detour at node %d (segment %zu of the walk): seg %d, r %.2f\n", v, k, best,
+                        best_r);
+        /* the walk up to node v, and its calibre there, as walk_on keeps it */
+        for (size_t j = k; j < P->n_segs; j++)
+            I->on_main[P->segs[j]] = false;
+        P->n_segs = k;
+        double trunk_r = seg_radius(I, P->segs[0]);
+        for (size_t j = 1; j < k; j++)
+            if (!is_connector(I, P->segs[j]) && (j == 1 || seg_radius(I, P->segs[j]) > trunk_r))
+                trunk_r = fmax(trunk_r, seg_radius(I, P->segs[j]) * 0.9);
+        if (!is_connector(I, best) && best_r > trunk_r)
+            trunk_r = fmax(trunk_r, best_r * 0.9);
+        *split_node = -1;
+        return walk_on(I, best, v, trunk_r, P, false, split_node);
+    }
+    return stop;
 }
 
 /* ---- findings on profiles ----------------------------------------------------------------- */
@@ -1099,6 +1194,7 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
     memset(&P, 0, sizeof P);
     int split = -1;
     stop_kind stop = walk_trunk(I, in_seg, in_node, &P, false, &split);
+    stop = detour_to_bottom(I, &P, stop, &split);
     if (PDVA_TRACE_ON("PDVA_DEBUG_WALK")) {
         PDVA_TRACEF("leg walk: %zu segments, stop %d\n", P.n_segs, (int)stop);
         for (size_t k = 0; k < P.n_segs; k++) {
