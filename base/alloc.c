@@ -91,12 +91,18 @@ void *pdva_calloc_array(size_t n, size_t size)
     (void)pdva_mul_size(n, size, &overflow);
     if (overflow || n == 0 || size == 0 || injected_failure())
         return NULL;
+    void *p = calloc(n, size);
+#ifdef MADV_HUGEPAGE
+    /* a large calloc is fresh zero pages, zeroed by the kernel when first touched: advise the
+     * 2 MiB blocks inside it rather than align it and zero it all here */
     size_t total = n * size;
-    if (total < HUGE_FROM)
-        return calloc(n, size);
-    void *p = alloc_large(total);
-    if (p)
-        memset(p, 0, total);
+    if (p && total >= HUGE_FROM) {
+        uintptr_t lo = ((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
+        uintptr_t hi = ((uintptr_t)p + total) & ~(uintptr_t)(HUGE_ALIGN - 1);
+        if (hi > lo)
+            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only */
+    }
+#endif
     return p;
 }
 
