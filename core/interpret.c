@@ -146,32 +146,36 @@ static int largest_child(const interp *I, int v, int from_seg, const bool *used,
     return best;
 }
 
-/* Largest u (foot frame) reached from segment `seg` entered at node v, not crossing `blocked`. */
-static double subtree_max_u(const interp *I, int seg, int v, const bool *blocked)
+/* What a visit of a subtree does after each segment. */
+typedef enum visit_step { VISIT_ON, VISIT_NOT_BEYOND, VISIT_DONE } visit_step;
+typedef visit_step (*visit_fn)(const interp *I, int seg, int from, void *ctx);
+
+/* Depth first over the segments reachable from segment `seg` entered at node v, each once, never
+ * through a `blocked` one: fn(seg, node it was entered from) says whether to go on beyond it,
+ * not beyond it, or stop. False when there was no memory for the visit. */
+static bool visit_subtree(const interp *I, int seg, int v, const bool *blocked, visit_fn fn,
+                          void *ctx)
 {
-    const pdva_interpret_input *in = I->in;
     size_t nseg = I->net->n_seg;
     int *stack_s = pdva_alloc_array(nseg + 1, sizeof(int));
     int *stack_v = pdva_alloc_array(nseg + 1, sizeof(int));
     bool *seen = pdva_calloc_array(nseg + 1, sizeof(bool));
-    double best = -INFINITY;
-    if (!stack_s || !stack_v || !seen)
-        goto out;
+    bool ok = stack_s && stack_v && seen;
     size_t top = 0;
-    stack_s[top] = seg;
-    stack_v[top++] = v;
-    seen[seg] = true;
+    if (ok) {
+        stack_s[top] = seg;
+        stack_v[top++] = v;
+        seen[seg] = true;
+    }
     while (top) {
         top--;
         int s = stack_s[top], from = stack_v[top];
-        const pdva_segment *sg = &I->net->seg[s];
-        for (size_t i = 0; i < sg->n; i += 4) {
-            double u, vv;
-            pdva_foot_from_image(&in->foot_frame, sg->pt[i].p, &u, &vv);
-            if (u > best)
-                best = u;
-        }
-        int far = other_end(sg, from);
+        visit_step step = fn(I, s, from, ctx);
+        if (step == VISIT_DONE)
+            break;
+        if (step == VISIT_NOT_BEYOND)
+            continue;
+        int far = other_end(&I->net->seg[s], from);
         int at[MAX_AT];
         size_t k = pdva_network_segments_at(I->net, far, at, MAX_AT);
         for (size_t j = 0; j < k && top < nseg; j++) {
@@ -182,10 +186,31 @@ static double subtree_max_u(const interp *I, int seg, int v, const bool *blocked
             stack_v[top++] = far;
         }
     }
-out:
     pdva_free(stack_s);
     pdva_free(stack_v);
     pdva_free(seen);
+    return ok;
+}
+
+static visit_step max_u_of_segment(const interp *I, int seg, int from, void *ctx)
+{
+    (void)from;
+    double *best = ctx;
+    const pdva_segment *sg = &I->net->seg[seg];
+    for (size_t i = 0; i < sg->n; i += 4) {
+        double u, v;
+        pdva_foot_from_image(&I->in->foot_frame, sg->pt[i].p, &u, &v);
+        if (u > *best)
+            *best = u;
+    }
+    return VISIT_ON;
+}
+
+/* Largest u (foot frame) reached from segment `seg` entered at node v, not crossing `blocked`. */
+static double subtree_max_u(const interp *I, int seg, int v, const bool *blocked)
+{
+    double best = -INFINITY;
+    visit_subtree(I, seg, v, blocked, max_u_of_segment, &best);
     return best;
 }
 
@@ -500,46 +525,29 @@ static stop_kind walk_trunk(interp *I, int seg, int node, pdva_path *P, bool foo
     return walk_on(I, seg, node, seg_radius(I, seg), P, foot, split_node);
 }
 
+/* What reaches_bottom asks of each segment. */
+typedef struct bottom_visit {
+    double min_r;
+    bool found;
+} bottom_visit;
+
+static visit_step wide_to_bottom(const interp *I, int seg, int from, void *ctx)
+{
+    bottom_visit *b = ctx;
+    if (seg_radius(I, seg) < b->min_r && !is_connector(I, seg))
+        return VISIT_NOT_BEYOND;
+    const pdva_graph_node *nd = node_at(I, other_end(&I->net->seg[seg], from));
+    b->found = nd->at_border && nd->p.y > 0.9 * I->in->auc->height;
+    return b->found ? VISIT_DONE : VISIT_ON;
+}
+
 /* Does a way of at least radius min_r (junction connectors aside) lead from segment `seg`,
  * entered at node v, to the bottom edge of the field, off the walk? */
 static bool reaches_bottom(const interp *I, int seg, int v, double min_r)
 {
-    size_t nseg = I->net->n_seg;
-    int *stack_s = pdva_alloc_array(nseg + 1, sizeof(int));
-    int *stack_v = pdva_alloc_array(nseg + 1, sizeof(int));
-    bool *seen = pdva_calloc_array(nseg + 1, sizeof(bool));
-    bool found = false;
-    if (!stack_s || !stack_v || !seen)
-        goto out;
-    size_t top = 0;
-    stack_s[top] = seg;
-    stack_v[top++] = v;
-    seen[seg] = true;
-    while (top && !found) {
-        top--;
-        int s = stack_s[top], from = stack_v[top];
-        if (seg_radius(I, s) < min_r && !is_connector(I, s))
-            continue;
-        int far = other_end(&I->net->seg[s], from);
-        const pdva_graph_node *nd = node_at(I, far);
-        if (nd->at_border && nd->p.y > 0.9 * I->in->auc->height) {
-            found = true;
-            break;
-        }
-        int at[MAX_AT];
-        size_t k = pdva_network_segments_at(I->net, far, at, MAX_AT);
-        for (size_t i = 0; i < k; i++)
-            if (!seen[at[i]] && !I->on_main[at[i]]) {
-                seen[at[i]] = true;
-                stack_s[top] = at[i];
-                stack_v[top++] = far;
-            }
-    }
-out:
-    pdva_free(stack_s);
-    pdva_free(stack_v);
-    pdva_free(seen);
-    return found;
+    bottom_visit b = {min_r, false};
+    visit_subtree(I, seg, v, I->on_main, wide_to_bottom, &b);
+    return b.found;
 }
 
 /* A leg run's trunk leaves the field at the bottom (an occluded one ends where it stops
