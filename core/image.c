@@ -3,6 +3,7 @@
 #include "core/image.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,8 +288,8 @@ static void running_extreme_row(const float *in, float *out, size_t n, uint32_t 
  * are processed whole, so that memory is read along rows and the work vectorizes across
  * columns. g and h hold (hgt + 2 r) x EXTREME_STRIP values. */
 #define EXTREME_STRIP 64u
-static void running_extreme_columns(const float *src, float *dst, uint32_t w, uint32_t hgt,
-                                    uint32_t r, bool maximum, float *g, float *h)
+static void running_extreme_columns(const float *src, float *dst, uint32_t w, size_t stride,
+                                    uint32_t hgt, uint32_t r, bool maximum, float *g, float *h)
 {
     size_t k = 2 * (size_t)r + 1;
     size_t m = hgt + 2 * (size_t)r;
@@ -296,7 +297,7 @@ static void running_extreme_columns(const float *src, float *dst, uint32_t w, ui
         uint32_t sw = w - x0 < EXTREME_STRIP ? w - x0 : EXTREME_STRIP;
         for (size_t i = 0; i < m; i++) {
             size_t j = i < r ? 0 : (i - r >= hgt ? hgt - 1 : i - r);
-            const float *in = src + j * w + x0;
+            const float *in = src + j * stride + x0;
             float *gi = g + i * EXTREME_STRIP;
             if (i % k == 0) {
                 for (uint32_t c = 0; c < sw; c++)
@@ -313,7 +314,7 @@ static void running_extreme_columns(const float *src, float *dst, uint32_t w, ui
         }
         for (size_t i = m; i-- > 0;) {
             size_t j = i < r ? 0 : (i - r >= hgt ? hgt - 1 : i - r);
-            const float *in = src + j * w + x0;
+            const float *in = src + j * stride + x0;
             float *hi = h + i * EXTREME_STRIP;
             if (i == m - 1 || (i + 1) % k == 0) {
                 for (uint32_t c = 0; c < sw; c++)
@@ -331,7 +332,7 @@ static void running_extreme_columns(const float *src, float *dst, uint32_t w, ui
         for (uint32_t y = 0; y < hgt; y++) {
             const float *hy = h + (size_t)y * EXTREME_STRIP;
             const float *gy = g + ((size_t)y + k - 1) * EXTREME_STRIP;
-            float *out = dst + (size_t)y * w + x0;
+            float *out = dst + (size_t)y * stride + x0;
             if (maximum)
                 for (uint32_t c = 0; c < sw; c++)
                     out[c] = max_f(hy[c], gy[c]);
@@ -342,36 +343,75 @@ static void running_extreme_columns(const float *src, float *dst, uint32_t w, ui
     }
 }
 
-static void separable_extreme(const float *src, float *dst, uint32_t w, uint32_t hgt, uint32_t r,
-                              bool maximum, float *tmp_img, float *g, float *h, float *line)
-{
-    for (uint32_t y = 0; y < hgt; y++)
-        running_extreme_row(src + (size_t)y * w, tmp_img + (size_t)y * w, w, r, maximum, g, h,
-                            line);
-    running_extreme_columns(tmp_img, dst, w, hgt, r, maximum, g, h);
-}
+/* What the row and strip passes of a separable extreme share. */
+typedef struct extreme_job {
+    const float *src;
+    float *dst, *tmp_img;
+    uint32_t w, hgt, r;
+    bool maximum;
+    size_t longest;     /* the longest line, padded: the size of each pass's own buffers */
+    atomic_bool failed; /* a pass's buffers could not be allocated */
+} extreme_job;
 
-pdva_status pdva_image_opening(const pdva_image *src, pdva_image *dst, uint32_t radius,
-                               pdva_error **err)
+/* Rows [y0, y1): the running extreme along each row, src into tmp_img. */
+static void extreme_rows(void *ctx, size_t y0, size_t y1)
 {
-    uint32_t w = src->width, hgt = src->height;
-    size_t longest = (w > hgt ? w : hgt) + 2 * (size_t)radius + 2;
-    /* g and h serve rows (longest) and strips of columns (longest x EXTREME_STRIP) */
-    float *g = pdva_alloc_array(longest * EXTREME_STRIP, sizeof(float));
-    float *h = pdva_alloc_array(longest * EXTREME_STRIP, sizeof(float));
-    float *line = pdva_alloc_array(longest, sizeof(float));
-    float *tmp = pdva_alloc_array((size_t)w * hgt, sizeof(float));
-    float *eroded = pdva_alloc_array((size_t)w * hgt, sizeof(float));
-    pdva_status st = PDVA_OK;
-    if (!g || !h || !line || !tmp || !eroded)
-        st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the opening");
-    else {
-        separable_extreme(src->data, eroded, w, hgt, radius, false, tmp, g, h, line);
-        separable_extreme(eroded, dst->data, w, hgt, radius, true, tmp, g, h, line);
-    }
+    extreme_job *job = ctx;
+    float *g = pdva_alloc_array(job->longest, sizeof(float));
+    float *h = pdva_alloc_array(job->longest, sizeof(float));
+    float *line = pdva_alloc_array(job->longest, sizeof(float));
+    if (g && h && line)
+        for (size_t y = y0; y < y1; y++)
+            running_extreme_row(job->src + y * job->w, job->tmp_img + y * job->w, job->w, job->r,
+                                job->maximum, g, h, line);
+    else
+        atomic_store(&job->failed, true);
     pdva_free(g);
     pdva_free(h);
     pdva_free(line);
+}
+
+/* Strips [s0, s1) of EXTREME_STRIP columns: the running extreme down the columns, tmp_img into
+ * dst. */
+static void extreme_strips(void *ctx, size_t s0, size_t s1)
+{
+    extreme_job *job = ctx;
+    float *g = pdva_alloc_array(job->longest * EXTREME_STRIP, sizeof(float));
+    float *h = pdva_alloc_array(job->longest * EXTREME_STRIP, sizeof(float));
+    if (g && h)
+        for (size_t s = s0; s < s1; s++) {
+            uint32_t x0 = (uint32_t)s * EXTREME_STRIP;
+            uint32_t sw = job->w - x0 < EXTREME_STRIP ? job->w - x0 : EXTREME_STRIP;
+            running_extreme_columns(job->tmp_img + x0, job->dst + x0, sw, job->w, job->hgt, job->r,
+                                    job->maximum, g, h);
+        }
+    else
+        atomic_store(&job->failed, true);
+    pdva_free(g);
+    pdva_free(h);
+}
+
+static bool separable_extreme(const float *src, float *dst, uint32_t w, uint32_t hgt, uint32_t r,
+                              bool maximum, float *tmp_img, unsigned threads)
+{
+    size_t longest = (w > hgt ? w : hgt) + 2 * (size_t)r + 2;
+    extreme_job job = {src, dst, tmp_img, w, hgt, r, maximum, longest, false};
+    pdva_parallel_for(threads, hgt, 32, extreme_rows, &job);
+    pdva_parallel_for(threads, (w + EXTREME_STRIP - 1) / EXTREME_STRIP, 1, extreme_strips, &job);
+    return !atomic_load(&job.failed);
+}
+
+pdva_status pdva_image_opening(const pdva_image *src, pdva_image *dst, uint32_t radius,
+                               unsigned threads, pdva_error **err)
+{
+    uint32_t w = src->width, hgt = src->height;
+    float *tmp = pdva_alloc_array((size_t)w * hgt, sizeof(float));
+    float *eroded = pdva_alloc_array((size_t)w * hgt, sizeof(float));
+    pdva_status st = PDVA_OK;
+    if (!tmp || !eroded ||
+        !separable_extreme(src->data, eroded, w, hgt, radius, false, tmp, threads) ||
+        !separable_extreme(eroded, dst->data, w, hgt, radius, true, tmp, threads))
+        st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the opening");
     pdva_free(tmp);
     pdva_free(eroded);
     return st;

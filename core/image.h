@@ -38,10 +38,11 @@ void pdva_blur_buffer_threads(float *data, uint32_t width, uint32_t height, doub
 
 /* Grayscale opening (erosion then dilation) with a square of side 2 radius + 1: what remains
  * is the background under anything narrower than the square (van Herk / Gil-Werman, constant
- * time per pixel). dst and src are distinct images of the same size; `tmp` holds
- * max(width, height) * 3 + 2 * radius + 2 floats plus width * height floats. */
+ * time per pixel). dst and src are distinct images of the same size. Rows, then strips of
+ * columns, are shared out between up to `threads` threads (0: one per core), with the same
+ * result. */
 pdva_status pdva_image_opening(const pdva_image *src, pdva_image *dst, uint32_t radius,
-                               pdva_error **err);
+                               unsigned threads, pdva_error **err);
 
 /* Value below which `fraction` of the finite pixels lie (0..1), from a sorted sample of at most
  * 65536 pixels (deterministic stride). */

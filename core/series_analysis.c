@@ -73,7 +73,10 @@ static void *producer(void *arg)
 
 static bool report(const pdva_series_input *in, double fraction, const char *stage)
 {
-    if (PDVA_TRACE_ON("PDVA_DEBUG_TIME") && (strcmp(stage, "subtraction") != 0 || fraction >= 0.6)) {
+    /* the subtraction's first and last frames only */
+    double first = in->frames ? 0.6 / in->frames : 0.6;
+    bool first_or_last = fraction >= 0.6 || fraction <= first + 1e-9;
+    if (PDVA_TRACE_ON("PDVA_DEBUG_TIME") && (strcmp(stage, "subtraction") != 0 || first_or_last)) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         PDVA_TRACEF("time %.3f stage %s (%.2f)\n", (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9,
@@ -562,7 +565,7 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
         pdva_image opened;
         st = pdva_image_create(&opened, in->columns, in->rows, err);
         if (st == PDVA_OK)
-            st = pdva_image_opening(&smooth, &opened, (uint32_t)ceil(5.5 / mmpp), err);
+            st = pdva_image_opening(&smooth, &opened, (uint32_t)ceil(5.5 / mmpp), in->threads, err);
         if (st == PDVA_OK)
             for (size_t i = 0; i < npix; i++) {
                 background.data[i] = opened.data[i];
