@@ -13,14 +13,26 @@
  * of an analysis. */
 enum { HUGE_FROM = 4u << 20, HUGE_ALIGN = 2u << 20 };
 
+/* Advise the whole 2 MiB blocks inside [p, p + size) (advice only: a refusal changes nothing). */
+static void advise_huge(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t lo = ((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
+    uintptr_t hi = ((uintptr_t)p + size) & ~(uintptr_t)(HUGE_ALIGN - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
 static void *alloc_large(size_t size)
 {
     void *p = NULL;
     if (posix_memalign(&p, HUGE_ALIGN, size) != 0)
         return NULL;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(p, size & ~((size_t)HUGE_ALIGN - 1), MADV_HUGEPAGE); /* advice only */
-#endif
+    advise_huge(p, size);
     return p;
 }
 
@@ -92,17 +104,10 @@ void *pdva_calloc_array(size_t n, size_t size)
     if (overflow || n == 0 || size == 0 || injected_failure())
         return NULL;
     void *p = calloc(n, size);
-#ifdef MADV_HUGEPAGE
     /* a large calloc is fresh zero pages, zeroed by the kernel when first touched: advise the
      * 2 MiB blocks inside it rather than align it and zero it all here */
-    size_t total = n * size;
-    if (p && total >= HUGE_FROM) {
-        uintptr_t lo = ((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
-        uintptr_t hi = ((uintptr_t)p + total) & ~(uintptr_t)(HUGE_ALIGN - 1);
-        if (hi > lo)
-            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only */
-    }
-#endif
+    if (p && n * size >= HUGE_FROM)
+        advise_huge(p, n * size);
     return p;
 }
 

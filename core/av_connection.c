@@ -8,14 +8,6 @@
 
 #include "core/trace.h"
 
-#define MAX_AT 16
-
-static double seg_radius(const pdva_network *net, int seg)
-{
-    double r = net->seg[seg].median_r_px;
-    return isfinite(r) ? r : 0.0;
-}
-
 /* A branch point whose calibre ratio (after / before) could be the AV connection: a rise of at
  * least 12 %, and near the largest rise of the walk. */
 static bool av_qualifies(double ratio, double best)
@@ -34,14 +26,11 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
     size_t av_k = 0;
     double best = 1.0;
     double ratio_at[PDVA_PATH_MAX_SEGMENTS] = {0.0};
-    double s_at[PDVA_PATH_MAX_SEGMENTS]; /* arclength at each branch point, looked up once */
-    for (size_t k = 0; k < P->n_segs; k++)
-        s_at[k] = pdva_path_s_at_segment(P, k);
     for (size_t k = 1; k < P->n_segs; k++) {
         int v = P->nodes[k];
         if (net->graph.nodes[v].degree < 3)
             continue;
-        double s = s_at[k];
+        double s = pdva_path_s_at_segment(P, k);
         double before = pdva_path_quantile_d(P, s - 30.0, s - 4.0, 0.25);
         double after = pdva_path_median_d(P, s + 24.0, s + 64.0);
         /* all of that window may lie in branch points' zones (a collateral crossing the
@@ -65,7 +54,7 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
             continue;
         if (first_k == 0)
             first_k = k;
-        double s = s_at[k];
+        double s = pdva_path_s_at_segment(P, k);
         double up = pdva_path_median_d(P, s - 16.0, s - 3.0);
         double down = pdva_path_median_d(P, s + 3.0, s + 16.0);
         /* a jump already large at this node is the conduit starting here, whatever a small
@@ -77,7 +66,7 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
         for (size_t kn = k + 1; drops && kn < P->n_segs; kn++) {
             if (!av_qualifies(ratio_at[kn], best))
                 continue;
-            double sn = s_at[kn];
+            double sn = pdva_path_s_at_segment(P, kn);
             double before_next = pdva_path_median_d(P, sn - 12.0, sn - 3.0);
             if (sn - s > 20.0 && isfinite(before_next) && before_next > 1.15 * up)
                 drops = false;
@@ -86,7 +75,7 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
         if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
             PDVA_TRACEF("  av qualifies k %zu: calibre %.2f -> %.2f%s\n", k, up, down,
                         drops ? " (drops: the donor's origin)" : "");
-        if (drops && s - s_at[first_k] < 45.0)
+        if (drops && s - pdva_path_s_at_segment(P, first_k) < 45.0)
             continue;
         /* a rise with no step at the node itself, borrowed from a branch point further down
          * (up to the middle of this node's "after" window, which is then mostly conduit below
@@ -95,9 +84,10 @@ pdva_av_choice pdva_av_choose(const pdva_network *net, const pdva_path *P)
         bool flat = isfinite(up) && isfinite(down) && down < 1.05 * up;
         const double DEFER_MM = 40.0;
         size_t next = k + 1;
-        while (flat && next < P->n_segs && ratio_at[next] == 0.0 && s_at[next] - s < DEFER_MM)
+        while (flat && next < P->n_segs && ratio_at[next] == 0.0 &&
+               pdva_path_s_at_segment(P, next) - s < DEFER_MM)
             next++;
-        if (flat && next < P->n_segs && s_at[next] - s < DEFER_MM &&
+        if (flat && next < P->n_segs && pdva_path_s_at_segment(P, next) - s < DEFER_MM &&
             ratio_at[next] - 1.0 >= 1.25 * (ratio_at[k] - 1.0)) {
             if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
                 PDVA_TRACEF("  av k %zu: no step at the node, k %zu rises more\n", k, next);
@@ -166,10 +156,11 @@ pdva_vec2 pdva_av_point(const pdva_network *net, const pdva_path *P, size_t av_k
     /* the lumens never looked merged (a thin artery goes on beside the conduit): where the axis
      * of that artery, taken where it runs on its own and extended back, meets the trunk */
     int side = -1;
-    int at[MAX_AT];
-    size_t n = pdva_network_segments_at(net, v, at, MAX_AT);
+    int at[PDVA_NETWORK_MAX_AT];
+    size_t n = pdva_network_segments_at(net, v, at, PDVA_NETWORK_MAX_AT);
     for (size_t j = 0; j < n; j++)
-        if (!on_main[at[j]] && (side < 0 || seg_radius(net, at[j]) > seg_radius(net, side)))
+        if (!on_main[at[j]] &&
+            (side < 0 || pdva_segment_radius(net, at[j]) > pdva_segment_radius(net, side)))
             side = at[j];
     if (side < 0)
         return P->pt[i_node].p;

@@ -25,7 +25,7 @@
 #include "core/path.h"
 #include "core/qca.h"
 
-#define MAX_AT 16
+#define MAX_AT PDVA_NETWORK_MAX_AT
 
 typedef struct interp {
     const pdva_interpret_input *in;
@@ -46,8 +46,7 @@ static int other_end(const pdva_segment *s, int node)
 
 static double seg_radius(const interp *I, int seg)
 {
-    double r = I->net->seg[seg].median_r_px;
-    return isfinite(r) ? r : 0.0;
+    return pdva_segment_radius(I->net, seg);
 }
 
 static const pdva_graph_node *node_at(const interp *I, int v)
@@ -461,6 +460,13 @@ typedef enum stop_kind { STOP_NONE = 0, STOP_BORDER, STOP_LEAF, STOP_SPLIT, STOP
 
 /* Follow the widest way on from (seg, node); for a foot, stop where the conduit divides into two
  * veins that both reach the forefoot. Returns how the walk ended; *split_node gets the node. */
+/* The trunk's radius once the walk goes on into segment `next` of radius r_next: 0.9 x the
+ * largest non-connector segment's so far (a connector measures a junction's merged blob). */
+static double trunk_radius_on(const interp *I, double trunk_r, int next, double r_next)
+{
+    return is_connector(I, next) ? trunk_r : fmax(trunk_r, r_next * 0.9);
+}
+
 static stop_kind walk_on(interp *I, int seg, int from, double trunk_r, pdva_path *P, bool foot,
                          int *split_node)
 {
@@ -511,8 +517,7 @@ static stop_kind walk_on(interp *I, int seg, int from, double trunk_r, pdva_path
             *split_node = v;
             return STOP_THIN;
         }
-        if (!is_connector(I, next) && (P->n_segs == 1 || r_next > trunk_r))
-            trunk_r = fmax(trunk_r, r_next * 0.9);
+        trunk_r = trunk_radius_on(I, trunk_r, next, r_next);
         from = v;
         seg = next;
     }
@@ -586,11 +591,9 @@ static stop_kind detour_to_bottom(interp *I, pdva_path *P, stop_kind stop, int *
             I->on_main[P->segs[j]] = false;
         P->n_segs = k;
         double trunk_r = seg_radius(I, P->segs[0]);
-        for (size_t j = 1; j < k; j++)
-            if (!is_connector(I, P->segs[j]) && (j == 1 || seg_radius(I, P->segs[j]) > trunk_r))
-                trunk_r = fmax(trunk_r, seg_radius(I, P->segs[j]) * 0.9);
-        if (!is_connector(I, best) && best_r > trunk_r)
-            trunk_r = fmax(trunk_r, best_r * 0.9);
+        for (size_t j = 1; j < k; j++) /* (a non-connector's way radius is its own) */
+            trunk_r = trunk_radius_on(I, trunk_r, P->segs[j], seg_radius(I, P->segs[j]));
+        trunk_r = trunk_radius_on(I, trunk_r, best, best_r);
         *split_node = -1;
         return walk_on(I, best, v, trunk_r, P, false, split_node);
     }

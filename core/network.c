@@ -102,6 +102,12 @@ static void fill_geometry(pdva_segment *s)
     s->length_px = acc;
 }
 
+double pdva_segment_radius(const pdva_network *net, int seg)
+{
+    double r = net->seg[seg].median_r_px;
+    return isfinite(r) ? r : 0.0;
+}
+
 void pdva_segment_reverse(pdva_segment *s)
 {
     for (size_t i = 0, j = s->n ? s->n - 1 : 0; i < j; i++, j--) {

@@ -76,6 +76,12 @@ void pdva_segment_reverse(pdva_segment *s);
 /* Segments that touch node v, written to out (capacity cap); returns the count. */
 size_t pdva_network_segments_at(const pdva_network *net, int v, int *out, size_t cap);
 
+/* A capacity for pdva_network_segments_at that no skeleton node reaches. */
+#define PDVA_NETWORK_MAX_AT 16
+
+/* A segment's median radius (px), 0 when it was not measured. */
+double pdva_segment_radius(const pdva_network *net, int seg);
+
 void pdva_network_free(pdva_network *net);
 
 #endif /* PDVA_CORE_NETWORK_H */

@@ -51,6 +51,7 @@ pdva_status pdva_path_flatten(pdva_path *path, const pdva_network *net, double m
     double s = 0.0;
     for (size_t k = 0; k < path->n_segs; k++) {
         const pdva_segment *sg = &net->seg[path->segs[k]];
+        path->first_pt[k] = total; /* (none added yet) */
         for (size_t j = 0; j < sg->n; j++) {
             size_t i = path->reversed[k] ? sg->n - 1 - j : j;
             if (k > 0 && j == 0)
@@ -58,6 +59,8 @@ pdva_status pdva_path_flatten(pdva_path *path, const pdva_network *net, double m
             const pdva_seg_point *q = &sg->pt[i];
             if (path->n > 0)
                 s += pdva_v2_dist(path->pt[path->n - 1].p, q->p) * mm_per_px;
+            if (path->first_pt[k] == total)
+                path->first_pt[k] = path->n;
             pdva_path_point *pp = &path->pt[path->n++];
             pp->seg = path->segs[k];
             pp->idx = i;
@@ -71,14 +74,17 @@ pdva_status pdva_path_flatten(pdva_path *path, const pdva_network *net, double m
             pp->near_junction = q->near_junction;
         }
     }
+    for (size_t k = 0; k < path->n_segs; k++)
+        if (path->first_pt[k] == total)
+            path->first_pt[k] = path->n;
     return PDVA_OK;
 }
 
 double pdva_path_s_at_segment(const pdva_path *path, size_t k)
 {
-    for (size_t i = 0; i < path->n; i++)
-        if (path->pt[i].seg == path->segs[k])
-            return i > 0 ? path->pt[i - 1].s_mm : path->pt[i].s_mm;
+    size_t i = k < path->n_segs ? path->first_pt[k] : path->n;
+    if (i < path->n)
+        return i > 0 ? path->pt[i - 1].s_mm : path->pt[i].s_mm;
     return path->n ? path->pt[path->n - 1].s_mm : 0.0;
 }
 

@@ -28,6 +28,8 @@ typedef struct pdva_path {
     bool reversed[PDVA_PATH_MAX_SEGMENTS];
     int nodes[PDVA_PATH_MAX_SEGMENTS + 1]; /* node at the start of each segment, then the end */
     size_t n_segs;
+    size_t first_pt[PDVA_PATH_MAX_SEGMENTS]; /* by pdva_path_flatten: each segment's first point
+                                                in pt, n when it added none */
     pdva_path_point *pt;  /* owned */
     size_t n;
 } pdva_path;
@@ -44,7 +46,7 @@ void pdva_path_free(pdva_path *path);
 /* The node at the end of the path. */
 int pdva_path_end_node(const pdva_path *path);
 
-/* Arclength of the path at the start of segment k. */
+/* Arclength of the path at the start of segment k (after pdva_path_flatten). */
 double pdva_path_s_at_segment(const pdva_path *path, size_t k);
 
 /* Index of the path point nearest to arclength s. */
