@@ -501,10 +501,14 @@ static stop_kind walk_on(interp *I, int seg, int from, double trunk_r, pdva_path
                 }
             }
             if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
-                PDVA_TRACEF("  node %d: %d forward, radii %.2f %.2f\n", v, forward, r_first,
-                            r_second);
-            /* (a piece of the split's merged blob measures wider than the conduit itself) */
-            if (forward >= 2 && r_second >= 0.4 * fmin(r_first, trunk_r)) {
+                PDVA_TRACEF("  node %d: %d forward, radii %.2f %.2f trunk %.2f\n", v, forward,
+                            r_first, r_second, trunk_r);
+            /* (a piece of the split's merged blob measures wider than the conduit itself).
+             * Where the conduit goes on at its full calibre, the second way is a side branch
+             * unless it is of a calibre with it: at the division both veins are narrower. */
+            bool trunk_goes_on = r_first >= 0.85 * trunk_r && r_first <= 1.2 * trunk_r;
+            double need = trunk_goes_on ? 0.55 : 0.4;
+            if (forward >= 2 && r_second >= need * fmin(r_first, trunk_r)) {
                 *split_node = v;
                 return STOP_SPLIT;
             }
@@ -864,13 +868,13 @@ static void scan_valves(interp *I, const pdva_path *P)
         }
         if (!minimum)
             continue;
-        /* branch points right at the narrowing spoil both its profile and its curves */
-        bool clear = true;
-        for (size_t k = 0; k < P->n && clear; k++)
+        /* a branch point at the narrowing mixes the branch into its profile and its curves:
+         * there only a marked narrowing with its sinus bulging and a clear hold-up is taken
+         * (valves often sit just beyond a tributary's confluence) */
+        bool at_junction = false;
+        for (size_t k = 0; k < P->n && !at_junction; k++)
             if (P->pt[k].near_junction && fabs(P->pt[k].s_mm - s) < 1.2)
-                clear = false;
-        if (!clear)
-            continue;
+                at_junction = true;
         double up = pdva_path_median_d(P, s - 18.0, s - 9.0);
         double down = pdva_path_median_d(P, s + 4.0, s + 14.0);
         if (!isfinite(up))
@@ -900,7 +904,7 @@ static void scan_valves(interp *I, const pdva_path *P)
         if (PDVA_TRACE_ON("PDVA_DEBUG_VALVE"))
             PDVA_TRACEF("narrowing (%.1f,%.1f) s %.1f d %.2f ref %.2f red %.2f visible %zu/%zu\n",
                         p->p.x, p->p.y, s, p->d, ref, red, visible, beyond);
-        if (s_end - s < 8.0 || beyond == 0 || visible * 4 < beyond * 3)
+        if (s_end - s < 6.0 || beyond == 0 || visible * 4 < beyond * 3)
             continue;
         /* contrast held up: arrival jumps across the narrowing more than transit explains */
         double a_up = pdva_path_median_arrival(P, s - 9.0, s - 2.0);
@@ -918,14 +922,17 @@ static void scan_valves(interp *I, const pdva_path *P)
         bool held = isfinite(delay) && delay >= 0.2;
         bool bulged = bulge >= 0.08;
         if (PDVA_TRACE_ON("PDVA_DEBUG_VALVE"))
-            PDVA_TRACEF( "candidate (%.1f,%.1f) s %.1f d %.2f up %.2f down %.2f red %.2f bulge %.2f "
-                            "delay %.2f\n", p->p.x, p->p.y, s, p->d, up, down, red, bulge, delay);
+            PDVA_TRACEF("candidate (%.1f,%.1f) s %.1f d %.2f up %.2f down %.2f red %.2f bulge %.2f "
+                        "delay %.2f junction %d\n", p->p.x, p->p.y, s, p->d, up, down, red, bulge,
+                        delay, at_junction);
         /* the hold-up is required: a narrowing or a bulge alone is as often noise, overlap or
          * a normal change of calibre. The full shape of a valve (a neck of half the lumen with
          * its sinus bulging upstream) needs less of it: behind a first valve that holds the
          * bolus up, the next one's own hold-up is smeared by the slow filling (0.1-0.2 s). */
         bool shaped = red >= 0.45 && bulge >= 0.15 && isfinite(delay) && delay >= 0.1;
         bool valve = (held && (red >= 0.2 || (bulged && red >= 0.15))) || shaped;
+        if (at_junction) /* two vessels merging narrow and jump too: the sinus tells a valve */
+            valve = isfinite(delay) && delay >= 0.4 && red >= 0.3 && bulged;
         if (!valve)
             continue;
         double conf = fmin(1.0, 0.3 + fmin(red, 0.6) + (held ? 0.25 : 0.0) + (bulged ? 0.1 : 0.0));
