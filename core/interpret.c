@@ -1006,10 +1006,13 @@ static bool wound_has(const interp *I, int venosome)
 }
 
 /* A collateral leaving the conduit at node v through segment seg: the finding, and true; false
- * when the branch is not one (no measurable lumen, or in the leg not heading back up). */
+ * when the branch is not one (no measurable lumen, or in the leg not heading back up) or is the
+ * far end of a collateral already found (its way marked in `claimed`, which this one's joins). */
 static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml_min,
-                               double conduit_d_mm)
+                               double conduit_d_mm, int division, bool *claimed)
 {
+    if (claimed[seg])
+        return false;
     pdva_path P;
     memset(&P, 0, sizeof P);
     int s = seg, from = v;
@@ -1069,6 +1072,20 @@ static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
         }
     }
     int end = pdva_path_end_node(&P);
+    /* A vein that leaves the conduit's last centimetres and ends in its division runs beside
+     * it (a calcaneal or plantar vein overlapping it in projection) back into the arterialized
+     * veins: it takes nothing away. */
+    if (division >= 0 && end >= 0) {
+        pdva_vec2 at_div = node_at(I, division)->p;
+        if (pdva_v2_dist(P.pt[0].p, at_div) * I->mmpp < 40.0 &&
+            pdva_v2_dist(node_at(I, end)->p, at_div) * I->mmpp < 8.0) {
+            if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
+                PDVA_TRACEF("  beside the conduit into its division (%.0f,%.0f)->(%.0f,%.0f)\n",
+                            P.pt[0].p.x, P.pt[0].p.y, P.pt[P.n - 1].p.x, P.pt[P.n - 1].p.y);
+            pdva_path_free(&P);
+            return false;
+        }
+    }
     int drains = PDVA_DRAINS_UNKNOWN;
     const pdva_interpret_input *in = I->in;
     if (in->run == PDVA_RUN_LEG) {
@@ -1137,6 +1154,8 @@ static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
         pdva_path_free(&P);
         return false;
     }
+    for (size_t k = 0; k < P.n_segs; k++)
+        claimed[P.segs[k]] = true;
     f->vessel = seg;
     f->drains_to = drains;
     f->flow_fraction = in->spacing_known ? share : NAN;
@@ -1167,41 +1186,83 @@ static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
     return true;
 }
 
-/* Collaterals along the conduit: branches at nodes of the conduit path (not at its ends). */
-static void conduit_collaterals(interp *I, const pdva_path *C, size_t first_k, size_t last_k,
-                                double q, double d_conduit, int skip_node)
+/* The branches that leave the conduit at its k-th node and are still unlabelled; none at the
+ * junction the conduit starts or ends in (the AV connection, the split into the plantar veins),
+ * which spreads over several skeleton nodes: what leaves there is an artery or a plantar vein. */
+static size_t conduit_branches_at(const interp *I, const pdva_path *C, size_t k, int skip_node,
+                                  int out[MAX_AT])
 {
-    /* Two passes: every branch is asked whether it is a collateral before any is labelled
-     * otherwise. An artery that crosses the conduit in projection may touch a collateral's
-     * first millimetres; labelled first, its subtree would take them and leave the collateral
-     * cut off from the branch point it really leaves from, further down. */
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t k = first_k; k < last_k && k < C->n_segs; k++) {
-            int v = C->nodes[k];
-            /* the junction the conduit starts or ends in (the AV connection, the split into
-             * the plantar veins) spreads over several skeleton nodes: what leaves there is an
-             * artery or a plantar vein, not a collateral */
-            if (v == skip_node || (skip_node >= 0 && pdva_v2_dist(node_at(I, v)->p,
-                                                                  node_at(I, skip_node)->p) *
-                                                             I->mmpp < 10.0))
-                continue;
-            int at[MAX_AT];
-            size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT);
-            for (size_t j = 0; j < n; j++) {
-                if (I->on_main[at[j]] || I->net->seg[at[j]].kind != PDVA_VESSEL_UNKNOWN)
-                    continue;
-                int parent = C->segs[k > 0 ? k - 1 : 0];
-                if (pass == 0) {
-                    if (collateral_finding(I, at[j], v, q, d_conduit))
-                        label_subtree(I, at[j], v, parent, PDVA_VESSEL_COLLATERAL,
-                                      "collateral");
-                } else if (I->in->run == PDVA_RUN_LEG) {
-                    label_subtree(I, at[j], v, parent, PDVA_VESSEL_ARTERY, "artery");
-                } else {
-                    label_subtree(I, at[j], v, parent, PDVA_VESSEL_COLLATERAL, "branch");
-                }
+    int v = C->nodes[k];
+    if (v == skip_node ||
+        (skip_node >= 0 &&
+         pdva_v2_dist(node_at(I, v)->p, node_at(I, skip_node)->p) * I->mmpp < 10.0))
+        return 0;
+    int at[MAX_AT];
+    size_t n = pdva_network_segments_at(I->net, v, at, MAX_AT), m = 0;
+    for (size_t j = 0; j < n; j++)
+        if (!I->on_main[at[j]] && I->net->seg[at[j]].kind == PDVA_VESSEL_UNKNOWN)
+            out[m++] = at[j];
+    return m;
+}
+
+/* Collaterals found along a conduit, to be labelled once every branch has been asked. */
+enum { MAX_COLLATERALS = 64 };
+typedef struct collateral_set {
+    int seg[MAX_COLLATERALS], node[MAX_COLLATERALS], parent[MAX_COLLATERALS];
+    size_t n;
+} collateral_set;
+
+/* Ask every branch off the conduit (its nodes first_k..last_k-1) whether it is a collateral;
+ * the findings are made, the labels left for label_collaterals. Nothing is labelled here: an
+ * artery that crosses the conduit in projection may touch a collateral's first millimetres, and
+ * two collaterals that leave a few millimetres apart often meet again in the foot's veins;
+ * labelled first, one's subtree would take the other before it is asked. */
+static void find_collaterals(interp *I, const pdva_path *C, size_t first_k, size_t last_k,
+                             double q, double d_conduit, int skip_node, int division,
+                             collateral_set *found)
+{
+    found->n = 0;
+    bool *claimed = pdva_calloc_array(I->net->n_seg + 1, sizeof(bool));
+    if (!claimed)
+        return;
+    for (size_t k = first_k; k < last_k && k < C->n_segs; k++) {
+        int br[MAX_AT];
+        size_t n = conduit_branches_at(I, C, k, skip_node, br);
+        for (size_t j = 0; j < n && found->n < MAX_COLLATERALS; j++)
+            if (collateral_finding(I, br[j], C->nodes[k], q, d_conduit, division, claimed)) {
+                found->seg[found->n] = br[j];
+                found->node[found->n] = C->nodes[k];
+                found->parent[found->n++] = C->segs[k > 0 ? k - 1 : 0];
             }
+    }
+    pdva_free(claimed);
+}
+
+static void label_collaterals(interp *I, const collateral_set *found)
+{
+    for (size_t f = 0; f < found->n; f++)
+        label_subtree(I, found->seg[f], found->node[f], found->parent[f], PDVA_VESSEL_COLLATERAL,
+                      "collateral");
+}
+
+/* The other branches off the conduit: arteries in the leg (crossing it in projection), small
+ * venous branches in the foot. */
+static void label_other_branches(interp *I, const pdva_path *C, size_t first_k, size_t last_k,
+                                 int skip_node)
+{
+    for (size_t k = first_k; k < last_k && k < C->n_segs; k++) {
+        int br[MAX_AT];
+        size_t n = conduit_branches_at(I, C, k, skip_node, br);
+        int parent = C->segs[k > 0 ? k - 1 : 0];
+        for (size_t j = 0; j < n; j++) {
+            if (I->net->seg[br[j]].kind != PDVA_VESSEL_UNKNOWN)
+                continue; /* taken by an earlier branch's subtree */
+            if (I->in->run == PDVA_RUN_LEG)
+                label_subtree(I, br[j], C->nodes[k], parent, PDVA_VESSEL_ARTERY, "artery");
+            else
+                label_subtree(I, br[j], C->nodes[k], parent, PDVA_VESSEL_COLLATERAL, "branch");
         }
+    }
 }
 
 /* ---- the leg ------------------------------------------------------------------------------ */
@@ -1260,7 +1321,10 @@ static pdva_status interpret_leg(interp *I, int in_seg, int in_node, pdva_error 
         double c_from = fmin(s_av + 35.0, total - 20.0);
         q_leg = conduit_flow(I, &P, c_from, total - 6.0, &d_c0, &v_c0);
         d_leg = d_c0;
-        conduit_collaterals(I, &P, av_k + 1, P.n_segs, q_leg, d_leg, P.nodes[av_k]);
+        collateral_set found;
+        find_collaterals(I, &P, av_k + 1, P.n_segs, q_leg, d_leg, P.nodes[av_k], -1, &found);
+        label_collaterals(I, &found);
+        label_other_branches(I, &P, av_k + 1, P.n_segs, P.nodes[av_k]);
     }
     /* branches before the connection (and at it) are arteries */
     if (isfinite(s_av))
@@ -1400,16 +1464,23 @@ static pdva_status interpret_foot(interp *I, int in_seg, int in_node, pdva_error
     double q = conduit_flow(I, &C, 8.0, total - 8.0, &d_c, &v_c);
     res->flow_ml_min = q;
     res->conduit_velocity_mm_s = v_c;
+    /* collaterals before the plantar veins' labels: a collateral that leaves the conduit just
+     * above its division and joins the foot's veins would be taken for one of them */
+    collateral_set found;
+    find_collaterals(I, &C, 1, C.n_segs, q, d_c, split, stop == STOP_SPLIT ? split : -1, &found);
+    label_collaterals(I, &found);
     /* where it ends: dividing into the plantar veins, or stopping */
     if (stop == STOP_SPLIT && split >= 0) {
         int at[MAX_AT];
         size_t n = pdva_network_segments_at(I->net, split, at, MAX_AT);
-        for (size_t j = 0; j < n; j++)
-            if (!I->on_main[at[j]] && I->net->seg[at[j]].kind == PDVA_VESSEL_UNKNOWN) {
-                scan_valves_below(I, at[j], split);
+        for (size_t j = 0; j < n; j++) {
+            if (I->on_main[at[j]])
+                continue;
+            scan_valves_below(I, at[j], split);
+            if (I->net->seg[at[j]].kind == PDVA_VESSEL_UNKNOWN)
                 label_subtree(I, at[j], split, C.segs[C.n_segs - 1],
                               PDVA_VESSEL_ARTERIALIZED_VEIN, "plantar vein");
-            }
+        }
     } else if (stop == STOP_LEAF || stop == STOP_THIN) {
         double u = 0.0, v = 1.0;
         if (in->have_foot_frame)
@@ -1428,7 +1499,7 @@ static pdva_status interpret_foot(interp *I, int in_seg, int in_node, pdva_error
             }
         }
     }
-    conduit_collaterals(I, &C, 1, C.n_segs, q, d_c, split);
+    label_other_branches(I, &C, 1, C.n_segs, split);
     /* what is left (late pieces, venosome branches not reached) */
     for (size_t s = 0; s < I->net->n_seg; s++)
         if (!I->net->seg[s].removed && I->net->seg[s].kind == PDVA_VESSEL_UNKNOWN)
