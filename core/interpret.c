@@ -1005,6 +1005,34 @@ static bool wound_has(const interp *I, int venosome)
     return false;
 }
 
+/* Cut a path where it fades: the first run of points over `run_mm` with no lumen or a CNR under
+ * 3, from `from_mm` on. True when cut. A collateral's widest way on, followed past its visible
+ * end, runs on through faint links between the foot's veins (behind the calcaneus, say) back
+ * to the plantar veins: where it drains is where it fades, and what lies beyond says nothing of
+ * it (its clarity, where it ends). */
+static bool trim_where_faded(pdva_path *P, double from_mm, double run_mm)
+{
+    size_t run_start = 0;
+    bool in_run = false;
+    for (size_t i = 0; i < P->n; i++) {
+        const pdva_path_point *p = &P->pt[i];
+        bool seen = isfinite(p->d) && p->cnr >= 3.0;
+        if (seen || p->s_mm < from_mm) {
+            in_run = false;
+            continue;
+        }
+        if (!in_run) {
+            in_run = true;
+            run_start = i;
+        }
+        if (p->s_mm - P->pt[run_start].s_mm >= run_mm && run_start >= 3) {
+            P->n = run_start;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* A collateral leaving the conduit at node v through segment seg: the finding, and true; false
  * when the branch is not one (no measurable lumen, or in the leg not heading back up) or is the
  * far end of a collateral already found (its way marked in `claimed`, which this one's joins). */
@@ -1037,6 +1065,7 @@ static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
         pdva_path_free(&P);
         return false;
     }
+    bool faded = I->in->run == PDVA_RUN_FOOT && trim_where_faded(&P, 8.0, 4.0);
     double length = P.pt[P.n - 1].s_mm;
     double d = pdva_path_median_d(&P, 2.0, length);
     /* a vessel: measurable lumen along most of it, clearly above the noise (not the trace of a
@@ -1071,14 +1100,14 @@ static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
             return false;
         }
     }
-    int end = pdva_path_end_node(&P);
+    int end = faded ? -1 : pdva_path_end_node(&P);
     /* A vein that leaves the conduit's last centimetres and ends in its division runs beside
      * it (a calcaneal or plantar vein overlapping it in projection) back into the arterialized
      * veins: it takes nothing away. */
-    if (division >= 0 && end >= 0) {
+    if (division >= 0) {
         pdva_vec2 at_div = node_at(I, division)->p;
         if (pdva_v2_dist(P.pt[0].p, at_div) * I->mmpp < 40.0 &&
-            pdva_v2_dist(node_at(I, end)->p, at_div) * I->mmpp < 8.0) {
+            pdva_v2_dist(P.pt[P.n - 1].p, at_div) * I->mmpp < 8.0) {
             if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
                 PDVA_TRACEF("  beside the conduit into its division (%.0f,%.0f)->(%.0f,%.0f)\n",
                             P.pt[0].p.x, P.pt[0].p.y, P.pt[P.n - 1].p.x, P.pt[P.n - 1].p.y);
