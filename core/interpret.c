@@ -909,6 +909,17 @@ static void scan_valves(interp *I, const pdva_path *P)
         /* contrast held up: arrival jumps across the narrowing more than transit explains */
         double a_up = pdva_path_median_arrival(P, s - 9.0, s - 2.0);
         double a_down = pdva_path_median_arrival(P, s + 2.0, s + 9.0);
+        /* a window wholly in a branch point's merge zone: its mixed curves, and then the valve
+         * is held to the rule at a branch point below */
+        bool mixed = false;
+        if (!isfinite(a_up)) {
+            a_up = pdva_path_median_arrival_all(P, s - 9.0, s - 2.0);
+            mixed = true;
+        }
+        if (!isfinite(a_down)) {
+            a_down = pdva_path_median_arrival_all(P, s + 2.0, s + 9.0);
+            mixed = true;
+        }
         double slope = window_slope_arrival(P, s - 40.0, s - 9.0);
         double delay = NAN;
         if (isfinite(a_up) && isfinite(a_down))
@@ -931,7 +942,7 @@ static void scan_valves(interp *I, const pdva_path *P)
          * bolus up, the next one's own hold-up is smeared by the slow filling (0.1-0.2 s). */
         bool shaped = red >= 0.45 && bulge >= 0.15 && isfinite(delay) && delay >= 0.1;
         bool valve = (held && (red >= 0.2 || (bulged && red >= 0.15))) || shaped;
-        if (at_junction) /* two vessels merging narrow and jump too: the sinus tells a valve */
+        if (at_junction || mixed) /* vessels merging narrow and jump too: the sinus tells */
             valve = isfinite(delay) && delay >= 0.4 && red >= 0.3 && bulged;
         if (!valve)
             continue;

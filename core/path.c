@@ -108,17 +108,19 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The finite values of a field (0: diameter, 1: arrival) over [s0, s1] away from branch
- * points, sorted into buf (cap values at most). Returns how many. */
+enum { FIELD_D, FIELD_ARRIVAL, FIELD_ARRIVAL_ALL };
+
+/* The finite values of a field over [s0, s1] away from branch points (FIELD_ARRIVAL_ALL: at
+ * them too), sorted into buf (cap values at most). Returns how many. */
 static size_t sorted_field(const pdva_path *path, double s0, double s1, int field, double *buf,
                            size_t cap)
 {
     size_t m = 0;
     for (size_t i = 0; i < path->n && m < cap; i++) {
         const pdva_path_point *p = &path->pt[i];
-        if (p->s_mm < s0 || p->s_mm > s1 || p->near_junction)
+        if (p->s_mm < s0 || p->s_mm > s1 || (p->near_junction && field != FIELD_ARRIVAL_ALL))
             continue;
-        double v = field == 0 ? p->d : p->arrival_s;
+        double v = field == FIELD_D ? p->d : p->arrival_s;
         if (isfinite(v))
             buf[m++] = v;
     }
@@ -140,7 +142,7 @@ static double quantile_field(const pdva_path *path, double s0, double s1, int fi
 
 double pdva_path_quantile_d(const pdva_path *path, double s0, double s1, double q)
 {
-    return quantile_field(path, s0, s1, 0, q);
+    return quantile_field(path, s0, s1, FIELD_D, q);
 }
 
 static double median_field(const pdva_path *path, double s0, double s1, int field)
@@ -154,12 +156,17 @@ static double median_field(const pdva_path *path, double s0, double s1, int fiel
 
 double pdva_path_median_d(const pdva_path *path, double s0, double s1)
 {
-    return median_field(path, s0, s1, 0);
+    return median_field(path, s0, s1, FIELD_D);
 }
 
 double pdva_path_median_arrival(const pdva_path *path, double s0, double s1)
 {
-    return median_field(path, s0, s1, 1);
+    return median_field(path, s0, s1, FIELD_ARRIVAL);
+}
+
+double pdva_path_median_arrival_all(const pdva_path *path, double s0, double s1)
+{
+    return median_field(path, s0, s1, FIELD_ARRIVAL_ALL);
 }
 
 double pdva_path_velocity(const pdva_path *path, double s0, double s1, size_t min_points,

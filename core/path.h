@@ -55,6 +55,9 @@ size_t pdva_path_index_at(const pdva_path *path, double s_mm);
 /* Median of a field over [s0, s1] (finite values, junction points left out); NAN if none. */
 double pdva_path_median_d(const pdva_path *path, double s0, double s1);
 double pdva_path_median_arrival(const pdva_path *path, double s0, double s1);
+/* The same with junction points counted: for a window that lies wholly in a merge zone, whose
+ * curves mix in the branch's. */
+double pdva_path_median_arrival_all(const pdva_path *path, double s0, double s1);
 
 /* Quantile q (0..1, interpolated) of the diameters over [s0, s1] (finite values, junction points
  * left out); NAN if none. */

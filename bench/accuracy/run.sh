@@ -4,8 +4,10 @@
 # in development), analyze every study with the `pdva` runner, score the reports with
 # tools/score/pdva_score.py and print its table (and the floors it is held to).
 #
-#   bench/accuracy/run.sh [--recipes FILE] [--work DIR] [--build DIR] [--json OUT] [--no-floors]
+#   bench/accuracy/run.sh [--recipes FILE] [--work DIR] [--build DIR] [--json OUT]
+#                         [--floors FILE | --no-floors]
 #
+# The floors are tools/score/floors.json's unless --floors names another file.
 # Exit status: that of the scorer (1 when a figure is below its floor), 2 on set-up errors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -uo pipefail
@@ -21,8 +23,9 @@ while [ $# -gt 0 ]; do
         --work) work=$2; shift 2 ;;
         --build) build=$2; shift 2 ;;
         --json) json=$2; shift 2 ;;
+        --floors) floors=(--floors "$2"); shift 2 ;;
         --no-floors) floors=(); shift ;;
-        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
