@@ -814,6 +814,47 @@ static double window_slope_arrival(const pdva_path *P, double s0, double s1)
     return slope > 0.0 ? slope : 0.0;
 }
 
+/* The arrival over [s0, s1] of the vessel's own contrast: the curves at the centreline minus
+ * those just outside the lumen on both sides, summed over the window's points. Where a vein
+ * fills late and faintly (beyond a valve that holds the bolus up), its centreline curve is mostly
+ * the tissue blush it lies in, which arrives earlier and sets the plain arrival time. */
+static double vessel_own_arrival(const interp *I, const pdva_path *P, double s0, double s1)
+{
+    const pdva_interpret_input *in = I->in;
+    uint32_t nf = in->frames;
+    if (!in->dsa || nf < 3)
+        return NAN;
+    double *curve = pdva_calloc_array(nf, sizeof(double));
+    if (!curve)
+        return NAN;
+    size_t used = 0;
+    for (size_t i = 1; i + 1 < P->n; i++) {
+        const pdva_path_point *p = &P->pt[i];
+        if (p->s_mm < s0 || p->s_mm > s1 || p->near_junction || !isfinite(p->d))
+            continue;
+        pdva_vec2 t = pdva_v2_unit(pdva_v2_sub(P->pt[i + 1].p, P->pt[i - 1].p));
+        double off = 0.5 * p->d / I->mmpp + 4.0;
+        pdva_vec2 a = pdva_v2(p->p.x - t.y * off, p->p.y + t.x * off);
+        pdva_vec2 b = pdva_v2(p->p.x + t.y * off, p->p.y - t.x * off);
+        for (uint32_t f = in->dsa->first_contrast_frame; f < nf; f++)
+            curve[f] += pdva_dsa_cube_sample(in->dsa, p->p.x, p->p.y, f) -
+                        0.5 * (pdva_dsa_cube_sample(in->dsa, a.x, a.y, f) +
+                               pdva_dsa_cube_sample(in->dsa, b.x, b.y, f));
+        used++;
+    }
+    double arrival = NAN;
+    if (used >= 4) {
+        /* the difference of three points' noise, summed over `used` points */
+        double noise = in->dsa->noise_sigma * sqrt(1.5 * (double)used);
+        pdva_curve_params cp;
+        pdva_curve_compute(in->frame_times_s, curve, nf, 5.0 * noise, &cp);
+        if (cp.valid)
+            arrival = cp.arrival_time_s;
+    }
+    pdva_free(curve);
+    return arrival;
+}
+
 /* Add (or strengthen) a valve finding at path point i. */
 static void add_valve(interp *I, const pdva_path *P, size_t i, double red, double delay,
                       double conf)
@@ -932,6 +973,23 @@ static void scan_valves(interp *I, const pdva_path *P)
         }
         bool held = isfinite(delay) && delay >= 0.2;
         bool bulged = bulge >= 0.08;
+        /* no hold-up in the plain arrival times, but the shape of a valve (a neck of 30 % and
+         * its sinus): the vein's own contrast may still be held up under an earlier tissue
+         * blush (the last valve of a chain, near the vein's end). Its own arrival then decides:
+         * a quarter of a second, about one frame interval, later beyond. */
+        bool own_hold_up = false;
+        if (!held && red >= 0.3 && bulged) {
+            double o_up = vessel_own_arrival(I, P, s - 9.0, s - 2.0);
+            double o_down = vessel_own_arrival(I, P, s + 2.0, s + 9.0);
+            double own = o_down - o_up - (isfinite(slope) ? fmin(slope, 0.05) * 11.0 : 0.0);
+            if (PDVA_TRACE_ON("PDVA_DEBUG_VALVE"))
+                PDVA_TRACEF("own arrival (%.1f,%.1f) up %.2f down %.2f delay %.2f\n", p->p.x,
+                            p->p.y, o_up, o_down, own);
+            if (isfinite(own) && own >= 0.25) {
+                own_hold_up = true;
+                delay = own;
+            }
+        }
         if (PDVA_TRACE_ON("PDVA_DEBUG_VALVE"))
             PDVA_TRACEF("candidate (%.1f,%.1f) s %.1f d %.2f up %.2f down %.2f red %.2f bulge %.2f "
                         "delay %.2f junction %d\n", p->p.x, p->p.y, s, p->d, up, down, red, bulge,
@@ -944,6 +1002,8 @@ static void scan_valves(interp *I, const pdva_path *P)
         bool valve = (held && (red >= 0.2 || (bulged && red >= 0.15))) || shaped;
         if (at_junction || mixed) /* vessels merging narrow and jump too: the sinus tells */
             valve = isfinite(delay) && delay >= 0.4 && red >= 0.3 && bulged;
+        else if (own_hold_up)
+            valve = true;
         if (!valve)
             continue;
         double conf = fmin(1.0, 0.3 + fmin(red, 0.6) + (held ? 0.25 : 0.0) + (bulged ? 0.1 : 0.0));
@@ -1093,12 +1153,10 @@ static bool collateral_finding(interp *I, int seg, int v, double conduit_flow_ml
                        pdva_v2_dist(P.pt[0].p, node_at(I, division)->p) * I->mmpp >= 50.0;
     bool visible = clear * 2 >= P.n || (above_ankle && seen * 5 >= P.n * 4);
     if (length < 8.0 || !isfinite(d) || d < 1.0 || !visible) {
-        if (PDVA_TRACE_ON("PDVA_DEBUG_WALK")) {
-            size_t clear3 = seen;
+        if (PDVA_TRACE_ON("PDVA_DEBUG_WALK"))
             PDVA_TRACEF("  not a collateral (%.0f,%.0f)->(%.0f,%.0f): %.1f mm d %.2f clear %zu/%zu "
                         "(cnr>=3 %zu)\n", P.pt[0].p.x, P.pt[0].p.y, P.pt[P.n - 1].p.x,
-                        P.pt[P.n - 1].p.y, length, d, clear, P.n, clear3);
-        }
+                        P.pt[P.n - 1].p.y, length, d, clear, P.n, seen);
         pdva_path_free(&P);
         return false;
     }
