@@ -7,7 +7,8 @@
 #   bench/accuracy/run.sh [--recipes FILE] [--work DIR] [--build DIR] [--json OUT]
 #                         [--floors FILE | --no-floors]
 #
-# The floors are tools/score/floors.json's unless --floors names another file.
+# The floors are tools/score/floors.json's; --floors FILE lays a file's floors over them (a figure
+# it names is held to its floor instead), --no-floors drops them all.
 # Exit status: that of the scorer (1 when a figure is below its floor), 2 on set-up errors.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -uo pipefail
@@ -23,9 +24,9 @@ while [ $# -gt 0 ]; do
         --work) work=$2; shift 2 ;;
         --build) build=$2; shift 2 ;;
         --json) json=$2; shift 2 ;;
-        --floors) floors=(--floors "$2"); shift 2 ;;
+        --floors) floors+=(--floors "$2"); shift 2 ;;
         --no-floors) floors=(); shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done

@@ -416,6 +416,19 @@ class Scorer(unittest.TestCase):
         self.assertIn("flow.rel_err_median", r.stderr)
         self.assertIn("flow.rel_err_p90", r.stderr)
         self.assertNotIn("valves.sensitivity", r.stderr)
+        # a second --floors file replaces the floors it names and keeps the others
+        layer = os.path.join(ARGS.work, "cli-layer.json")
+        with open(layer, "w") as f:
+            json.dump({"floors": {"flow.rel_err_median": {"max": 1.0}}}, f)
+        r = self.run_cli("--set", root, "--floors", ARGS.floors, "--floors", layer)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertNotIn("flow.rel_err_median", r.stderr)
+        self.assertIn("flow.rel_err_p90", r.stderr)
+        with open(layer, "w") as f:
+            json.dump({"floors": {"flow.rel_err_median": {"max": 1.0},
+                                  "flow.rel_err_p90": {"max": 1.0}}}, f)
+        r = self.run_cli("--set", root, "--floors", ARGS.floors, "--floors", layer)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         # without --floors the same set exits 0
         r = self.run_cli("--set", root)
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -2,13 +2,14 @@
 # pdva_score.py — score pdva reports against the ground truth of generated sample studies.
 #
 #   pdva_score.py --truth truth.json --report report.json [--json]
-#   pdva_score.py --set DIR [--report-name report.json] [--floors floors.json] [--json out.json]
+#   pdva_score.py --set DIR [--report-name report.json] [--floors floors.json ...] [--json out.json]
 #
 # One study: prints its figures (or, with --json, writes them to stdout as JSON). A set: scores
 # every study folder below DIR that holds truth.json and the report, pools the figures over the
 # studies (each with its count of cases), prints a table, writes it as JSON with --json FILE, and
-# with --floors exits 1 when a figure is on the wrong side of its floor (listing which). A figure
-# without a case is "n/a" and never fails.
+# with --floors exits 1 when a figure is on the wrong side of its floor (listing which). --floors
+# may be given more than once: a later file's floor for a figure replaces an earlier one's. A
+# figure without a case is "n/a" and never fails.
 #
 # Report series are matched to truth series by series_instance_uid. Distances are in mm at the
 # vessel plane, through the truth's physical_pixel_spacing_mm (the true spacing even when the file
@@ -608,7 +609,7 @@ def main(argv=None):
     ap.add_argument("--report")
     ap.add_argument("--set", dest="set_dir")
     ap.add_argument("--report-name", default="report.json")
-    ap.add_argument("--floors")
+    ap.add_argument("--floors", action="append")
     ap.add_argument("--schema", default=DEFAULT_SCHEMA)
     ap.add_argument("--json", nargs="?", const="-", default=None,
                     help="write the figures as JSON (to FILE, or stdout without one)")
@@ -618,9 +619,9 @@ def main(argv=None):
         sys.stderr.write("pdva_score: cannot load the schema: %s\n" % schema.error)
         return 2
     floors = None
-    if a.floors:
-        floors = load_json(a.floors)
-        floors = floors.get("floors", floors)
+    for path in a.floors or []:
+        layer = load_json(path)
+        floors = dict(floors or {}, **layer.get("floors", layer))
 
     total = Tally()
     studies = []
