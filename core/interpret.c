@@ -999,11 +999,11 @@ static void scan_valves(interp *I, const pdva_path *P)
          * its sinus bulging upstream) needs less of it: behind a first valve that holds the
          * bolus up, the next one's own hold-up is smeared by the slow filling (0.1-0.2 s). */
         bool shaped = red >= 0.45 && bulge >= 0.15 && isfinite(delay) && delay >= 0.1;
-        bool valve = (held && (red >= 0.2 || (bulged && red >= 0.15))) || shaped;
+        bool valve;
         if (at_junction || mixed) /* vessels merging narrow and jump too: the sinus tells */
             valve = isfinite(delay) && delay >= 0.4 && red >= 0.3 && bulged;
-        else if (own_hold_up)
-            valve = true;
+        else
+            valve = own_hold_up || (held && (red >= 0.2 || (bulged && red >= 0.15))) || shaped;
         if (!valve)
             continue;
         double conf = fmin(1.0, 0.3 + fmin(red, 0.6) + (held ? 0.25 : 0.0) + (bulged ? 0.1 : 0.0));
