@@ -108,14 +108,24 @@ int fs_remove_tree(const char *path)
 
 int fs_write_atomic(const char *path, const void *data, size_t len)
 {
+    /* a temporary name of its own for each write: two analyses of one series at once (two
+     * worker threads of one process) write the same files, and a name shared by the process
+     * let one rename the other's half-written file away */
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld-XXXXXX", path, (long)getpid()) >= (int)sizeof tmp) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+    int fd = mkstemp(tmp);
     if (fd < 0)
         return -1;
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0640) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
     const char *p = data;
     size_t done = 0;
     while (done < len) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -81,12 +82,20 @@ pdva_status pdva_report_write(const pdva_report *report, const char *path, pdva_
 {
     if (!report || !path || !path[0])
         return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "no report or no path");
+    /* a temporary name of its own for each write: a host may write one report path from two
+     * threads at once, and a name shared by the process let one rename the other's away */
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld-XXXXXX", path, (long)getpid()) >= (int)sizeof tmp)
         return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "report path too long");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int fd = mkstemp(tmp);
     if (fd < 0)
         return pdva_error_set(err, PDVA_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0644) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return pdva_error_set(err, PDVA_ERR_IO, "cannot write %s: %s", path, strerror(e));
+    }
     size_t len = strlen(report->json), done = 0;
     while (done < len) {
         ssize_t n = write(fd, report->json + done, len - done);

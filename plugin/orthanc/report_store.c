@@ -57,7 +57,7 @@ int report_store_open(report_store *store, const char *dir)
         return -1;
     if (access(store->dir, W_OK | X_OK) != 0)
         return -1;
-    /* "<name>.tmp-<pid>" files are writes a crash interrupted */
+    /* "<name>.tmp-<pid>-<random>" files are writes a crash interrupted */
     DIR *d = opendir(store->dir);
     if (!d)
         return -1;

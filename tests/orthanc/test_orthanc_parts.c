@@ -1,7 +1,8 @@
 /* test_orthanc_parts.c — the parts of the Orthanc plugin that need no Orthanc: the "Pdva"
  * configuration section (defaults, paths, every refusal), the request body of an analysis
  * (valid forms, hostile ones), Orthanc IDs, the report store, and the file helpers (atomic
- * writes, bounded reads, tree removal that never follows a link out).
+ * writes, also of one path from two threads at once, bounded reads, tree removal that never
+ * follows a link out).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +13,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -413,6 +416,51 @@ static void test_fs_helpers(void **state)
     assert_int_equal(access(outside, F_OK), -1);
 }
 
+/* Two threads writing one path at once (two analyses of one series in two worker threads). */
+typedef struct writer {
+    const char *path, *text;
+    int failures;
+} writer;
+
+static void *write_many(void *arg)
+{
+    writer *w = arg;
+    for (int i = 0; i < 300; i++)
+        w->failures += fs_write_atomic(w->path, w->text, strlen(w->text)) != 0;
+    return NULL;
+}
+
+static void test_fs_write_atomic_concurrent(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], path[2 * PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/concurrent", tmp_root);
+    make_dir(dir);
+    snprintf(path, sizeof path, "%s/same.summary.txt", dir);
+    writer w[2] = {{path, "first writer's text\n", 0}, {path, "second writer's longer text\n", 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, write_many, &w[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    assert_int_equal(w[0].failures, 0);
+    assert_int_equal(w[1].failures, 0);
+    /* whole: one writer's text, never a mix; no temporary file left */
+    char *text = fs_read_file(path, 100, NULL);
+    assert_non_null(text);
+    assert_true(strcmp(text, w[0].text) == 0 || strcmp(text, w[1].text) == 0);
+    free(text);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    size_t entries = 0;
+    while ((de = readdir(d)) != NULL)
+        entries += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    assert_int_equal(entries, 1);
+    assert_int_equal(fs_remove_tree(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,7 +468,7 @@ int main(void)
         cmocka_unit_test(test_config_refusals), cmocka_unit_test(test_request_valid),
         cmocka_unit_test(test_request_hostile), cmocka_unit_test(test_orthanc_ids),
         cmocka_unit_test(test_report_store),    cmocka_unit_test(test_report_store_foreach),
-        cmocka_unit_test(test_fs_helpers),
+        cmocka_unit_test(test_fs_helpers),      cmocka_unit_test(test_fs_write_atomic_concurrent),
     };
     return cmocka_run_group_tests_name("orthanc_parts", tests, NULL, NULL);
 }
