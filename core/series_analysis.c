@@ -1,7 +1,7 @@
 /* series_analysis.c — one run from frames to findings (see series_analysis.h).
  *
- * Frames are decoded on a second thread while the subtraction runs on this one, through a small
- * ring of buffers, so that decoding and analysis overlap and memory stays flat.
+ * Frames are decoded on one or two other threads while the subtraction runs on this one, through
+ * a small ring of buffers, so that decoding and analysis overlap and memory stays flat.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "core/series_analysis.h"
 
@@ -25,46 +25,64 @@
 #include "core/vessel_graph.h"
 #include "itk/pdva_itk.h"
 
-#define RING 3
+/* Frames decoded ahead: RING buffers, so that each decoder can work on a frame while the
+ * subtraction takes the one before. */
+#define RING 4
+#define MAX_DECODERS 2
 
-/* ---- decoding ahead on a second thread ---------------------------------------------------- */
+/* ---- decoding ahead on other threads ------------------------------------------------------ */
 
+/* Decoding a compressed frame costs more than subtracting it, so with a second reader two
+ * threads decode (frames f and f+1 at once) while this one subtracts, in frame order. */
 typedef struct frame_ring {
     const pdva_series_input *in;
     uint16_t *buf[RING];
+    uint32_t held[RING];  /* frame index + 1 decoded into the buffer, 0 while it is free */
     size_t frame_len;
-    uint32_t produced, consumed;
+    unsigned decoders;
+    uint32_t consumed;    /* frames subtracted */
     bool stop;
-    pdva_status status;
+    pdva_status status;   /* the first decoder's failure */
     pdva_error *error;
     pthread_mutex_t lock;
     pthread_cond_t changed;
 } frame_ring;
 
-static void *producer(void *arg)
+typedef struct decoder {
+    frame_ring *ring;
+    void *reader;
+    uint32_t first;       /* decodes frames first, first + decoders, ... */
+} decoder;
+
+static void *decode_ahead(void *arg)
 {
-    frame_ring *r = arg;
-    for (uint32_t f = 0; f < r->in->frames; f++) {
+    decoder *dec = arg;
+    frame_ring *r = dec->ring;
+    for (uint32_t f = dec->first; f < r->in->frames; f += r->decoders) {
         pthread_mutex_lock(&r->lock);
-        while (!r->stop && r->produced - r->consumed >= RING)
+        /* buffer f % RING last held frame f - RING: free once that one is subtracted */
+        while (!r->stop && f >= r->consumed + RING)
             pthread_cond_wait(&r->changed, &r->lock);
         bool stop = r->stop;
         pthread_mutex_unlock(&r->lock);
         if (stop)
             break;
         pdva_error *e = NULL;
-        pdva_status st = r->in->read_frame(r->in->read_user, f, r->buf[f % RING], r->frame_len,
-                                           &e);
+        pdva_status st = r->in->read_frame(dec->reader, f, r->buf[f % RING], r->frame_len, &e);
         pthread_mutex_lock(&r->lock);
         if (st != PDVA_OK) {
-            r->status = st;
-            r->error = e;
+            if (r->status == PDVA_OK) {
+                r->status = st;
+                r->error = e;
+                e = NULL;
+            }
             r->stop = true;
         } else {
-            r->produced++;
+            r->held[f % RING] = f + 1;
         }
         pthread_cond_broadcast(&r->changed);
         pthread_mutex_unlock(&r->lock);
+        pdva_error_destroy(e);
         if (st != PDVA_OK)
             break;
     }
@@ -91,41 +109,55 @@ static pdva_status stream_frames(const pdva_series_input *in, pdva_dsa *dsa, pdv
     memset(&r, 0, sizeof r);
     r.in = in;
     r.frame_len = (size_t)in->rows * in->columns;
-    for (int i = 0; i < RING; i++) {
-        r.buf[i] = pdva_alloc_array(r.frame_len, sizeof(uint16_t));
-        if (!r.buf[i]) {
-            for (int k = 0; k < i; k++)
-                pdva_free(r.buf[k]);
-            return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for frame buffers");
-        }
-    }
+    /* one block for the ring: large enough to be backed by huge pages (base/alloc.c) */
+    uint16_t *block = pdva_alloc_array(r.frame_len, RING * sizeof(uint16_t));
+    if (!block)
+        return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for frame buffers");
+    for (int i = 0; i < RING; i++)
+        r.buf[i] = block + (size_t)i * r.frame_len;
     pthread_mutex_init(&r.lock, NULL);
     pthread_cond_init(&r.changed, NULL);
+    /* one thread: decode in line; two: one decoder beside this thread; more, or all cores of a
+     * machine with two or more, and a second reader: two decoders */
+    unsigned threads = pdva_parallel_threads(in->threads);
+    unsigned wanted = threads <= 1                                             ? 0
+                      : in->read_user_2 && (in->threads == 0 || threads > 2) ? 2
+                                                                             : 1;
+    decoder dec[MAX_DECODERS];
+    pthread_t tid[MAX_DECODERS];
+    void *readers[MAX_DECODERS] = {in->read_user, in->read_user_2};
+    r.decoders = wanted ? wanted : 1;
+    unsigned started = 0;
+    for (unsigned k = 0; k < wanted; k++) {
+        dec[k] = (decoder){&r, readers[k], k};
+        if (pthread_create(&tid[k], NULL, decode_ahead, &dec[k]) != 0)
+            break;
+        started++;
+    }
+    bool threaded = started > 0;
     pdva_status st = PDVA_OK;
-    bool threaded = in->threads != 1;
-    pthread_t tid;
-    if (threaded && pthread_create(&tid, NULL, producer, &r) != 0)
-        threaded = false;
     for (uint32_t f = 0; f < in->frames && st == PDVA_OK; f++) {
-        if (threaded) {
+        /* a frame whose decoder thread could not start is decoded here */
+        if (f % r.decoders < started) {
             pthread_mutex_lock(&r.lock);
-            while (r.produced <= f && !r.stop)
+            while (r.held[f % RING] != f + 1 && !r.stop)
                 pthread_cond_wait(&r.changed, &r.lock);
-            bool failed = r.produced <= f;
+            bool failed = r.held[f % RING] != f + 1;
             pthread_mutex_unlock(&r.lock);
             if (failed) {
                 st = r.status != PDVA_OK ? r.status : PDVA_ERR_INTERNAL;
                 break;
             }
         } else {
-            st = in->read_frame(in->read_user, f, r.buf[f % RING], r.frame_len, err);
+            st = in->read_frame(readers[f % r.decoders], f, r.buf[f % RING], r.frame_len, err);
             if (st != PDVA_OK)
                 break;
         }
         st = pdva_dsa_push_frame(dsa, f, r.buf[f % RING], err);
         if (threaded) {
             pthread_mutex_lock(&r.lock);
-            r.consumed++;
+            r.held[f % RING] = 0;
+            r.consumed = f + 1;
             pthread_cond_broadcast(&r.changed);
             pthread_mutex_unlock(&r.lock);
         }
@@ -137,14 +169,14 @@ static pdva_status stream_frames(const pdva_series_input *in, pdva_dsa *dsa, pdv
         r.stop = true;
         pthread_cond_broadcast(&r.changed);
         pthread_mutex_unlock(&r.lock);
-        pthread_join(tid, NULL);
+        for (unsigned k = 0; k < started; k++)
+            pthread_join(tid[k], NULL);
         if (r.error)
             pdva_error_move(err, &r.error);
     }
     pthread_mutex_destroy(&r.lock);
     pthread_cond_destroy(&r.changed);
-    for (int i = 0; i < RING; i++)
-        pdva_free(r.buf[i]);
+    pdva_free(block);
     return st;
 }
 

@@ -13,8 +13,9 @@
 #include "core/result.h"
 #include "pdva/pdva.h"
 
-/* Decode frame `index` into dst (dst_len values). Called in order 0, 1, 2, ..., possibly from
- * another thread than pdva_analyze_series' caller (never from two at once). */
+/* Decode frame `index` into dst (dst_len values), with the reader `user`. Called possibly from
+ * another thread than pdva_analyze_series' caller, never with one reader from two threads at
+ * once; frames come in any order. */
 typedef pdva_status (*pdva_frame_reader_fn)(void *user, uint32_t index, uint16_t *dst,
                                             size_t dst_len, pdva_error **err);
 
@@ -38,6 +39,8 @@ typedef struct pdva_series_input {
     const char *body_part;         /* Body Part Examined, or NULL */
     pdva_frame_reader_fn read_frame;
     void *read_user;
+    void *read_user_2;             /* optional: a second reader of the same frames, independent
+                                      of the first, so that two threads decode at once */
     pdva_progress_cancel_fn progress; /* optional */
     void *progress_user;
     const int *wound_venosomes;    /* pdva_venosome values */

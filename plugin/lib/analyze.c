@@ -46,6 +46,15 @@ static pdva_status read_frame(void *user, uint32_t index, uint16_t *dst, size_t 
     return pdva_series_read_frame(user, index, dst, len, err);
 }
 
+/* Whether two openings of a series read the same frames (the files did not change between). */
+static bool same_frames(const pdva_series_info *a, const pdva_series_info *b)
+{
+    return a->rows == b->rows && a->columns == b->columns && a->frames == b->frames &&
+           a->bits_allocated == b->bits_allocated && a->bits_stored == b->bits_stored &&
+           a->kind == b->kind && strcmp(a->pixel_intensity_relationship,
+                                        b->pixel_intensity_relationship) == 0;
+}
+
 static void free_study(study_analysis *sa)
 {
     for (size_t i = 0; i < sa->n_series; i++) {
@@ -170,8 +179,18 @@ static pdva_status analyze_one(study_analysis *sa, const pdva_study *study, size
     si_in.wound_venosomes = sa->wound;
     si_in.n_wound = sa->n_wound;
     si_in.threads = o->threads;
+    /* a second, independent reader of the same files lets two threads decode at once */
+    pdva_series *series_2 = NULL;
+    if (o->threads != 1 && in->frames >= 4 &&
+        pdva_study_open_series(study, si, &series_2, NULL) == PDVA_OK &&
+        !same_frames(pdva_series_get_info(series_2), in)) {
+        pdva_series_destroy(series_2);
+        series_2 = NULL;
+    }
+    si_in.read_user_2 = series_2;
     pdva_error *aerr = NULL;
     st = pdva_analyze_series(&si_in, &e->result, &aerr);
+    pdva_series_destroy(series_2);
     pdva_series_destroy(series);
     if (st == PDVA_ERR_CANCELLED || st == PDVA_ERR_NO_MEMORY) {
         pdva_error_move(err, &aerr);
