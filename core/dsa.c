@@ -65,9 +65,12 @@ struct pdva_dsa {
     float *scratch;
     /* results */
     pdva_image auc, peak_half;
-    float *top;             /* per pixel, the values at the PDVA_DSA_TOP_K frames with the largest
-                             * key (the locally smoothed value), keys descending */
-    float *top_key;
+    float *top;             /* per pixel, the PDVA_DSA_TOP_K largest keys (the locally smoothed
+                             * value), descending, then the values of the frames they came from:
+                             * side by side, so that a pixel's store is one cache line */
+    float *top_floor;       /* per pixel, the smallest key in its store (a new value must beat
+                             * it): read alone, in a row of its own, most pixels of a frame are
+                             * passed over without touching their stores */
     float *key_img;         /* the smoothed subtraction of the current frame */
     float *box_tmp;
     uint32_t top_count;     /* frames seen by the top-K store */
@@ -111,7 +114,7 @@ void pdva_dsa_destroy(pdva_dsa *d)
     pdva_free(d->scratch);
     pdva_image_destroy(&d->auc);
     pdva_free(d->top);
-    pdva_free(d->top_key);
+    pdva_free(d->top_floor);
     pdva_free(d->key_img);
     pdva_free(d->box_tmp);
     pdva_image_destroy(&d->opacified);
@@ -162,12 +165,12 @@ pdva_status pdva_dsa_create(const pdva_dsa_params *params, pdva_dsa **out, pdva_
     if (st == PDVA_OK)
         st = pdva_image_create(&d->opacified, w, h, err);
     if (st == PDVA_OK) {
-        d->top = pdva_alloc_array(npix * PDVA_DSA_TOP_K, sizeof(float));
-        d->top_key = pdva_alloc_array(npix * PDVA_DSA_TOP_K, sizeof(float));
+        d->top = pdva_alloc_array(npix * 2 * PDVA_DSA_TOP_K, sizeof(float));
+        d->top_floor = pdva_alloc_array(npix, sizeof(float));
         d->key_img = pdva_alloc_array(npix, sizeof(float));
         d->box_tmp = pdva_alloc_array(npix, sizeof(float));
         /* filled by the first subtracted frame's rows, on the threads that subtract it */
-        if (!d->top || !d->top_key || !d->key_img || !d->box_tmp)
+        if (!d->top || !d->top_floor || !d->key_img || !d->box_tmp)
             st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the subtraction");
     }
     if (st != PDVA_OK) {
@@ -666,6 +669,7 @@ static void box_rows(void *ctx, size_t y0, size_t y1)
 /* Rows [y0, y1): the box filter's vertical pass, then each pixel's top values (ranked by the
  * 5x5 mean: noise does not choose the frames, and every pixel across a vessel gets the same
  * frames, so the profile keeps its shape). */
+#define TOP_CHUNK 256
 static void top_rows(void *ctx, size_t y0, size_t y1)
 {
     const subtract_job *job = ctx;
@@ -674,25 +678,46 @@ static void top_rows(void *ctx, size_t y0, size_t y1)
     const float *dsa = d->scratch;
     for (size_t y = y0; y < y1; y++) {
         box_filter_column_5(d->box_tmp, d->key_img, w, h, (uint32_t)y);
-        float *top = d->top, *key = d->top_key;
-        if (d->top_count == 0) /* the first frame: every pixel's store starts empty */
-            for (size_t i = y * w * PDVA_DSA_TOP_K; i < (y + 1) * w * PDVA_DSA_TOP_K; i++) {
-                top[i] = 0.0f;
-                key[i] = -INFINITY;
+        float *floor_row = d->top_floor + y * w;
+        if (d->top_count == 0) { /* the first frame: every pixel's store starts empty */
+            for (size_t i = y * w; i < (y + 1) * w; i++) {
+                float *store = d->top + i * 2 * PDVA_DSA_TOP_K;
+                for (int k = 0; k < PDVA_DSA_TOP_K; k++) {
+                    store[k] = -INFINITY;
+                    store[PDVA_DSA_TOP_K + k] = 0.0f;
+                }
             }
-        for (size_t i = y * w; i < (y + 1) * w; i++) {
-            float kv = d->key_img[i];
-            float *tk = key + i * PDVA_DSA_TOP_K, *tv = top + i * PDVA_DSA_TOP_K;
-            if (kv <= tk[PDVA_DSA_TOP_K - 1])
-                continue;
-            int k = PDVA_DSA_TOP_K - 1;
-            while (k > 0 && tk[k - 1] < kv) {
-                tk[k] = tk[k - 1];
-                tv[k] = tv[k - 1];
-                k--;
+            for (uint32_t x = 0; x < w; x++)
+                floor_row[x] = -INFINITY;
+        }
+        /* the pixels whose store takes the new value are a few per cent once the stores have
+         * filled, scattered: their stores are fetched together, a chunk at a time, rather than
+         * each waiting on its own cache miss */
+        const float *key_row = d->key_img + y * w;
+        uint32_t take[TOP_CHUNK];
+        for (uint32_t x0 = 0; x0 < w; x0 += TOP_CHUNK) {
+            uint32_t x1 = x0 + TOP_CHUNK < w ? x0 + TOP_CHUNK : w, n = 0;
+            for (uint32_t x = x0; x < x1; x++) { /* without a branch: which pixels is noise */
+                take[n] = x;
+                n += key_row[x] > floor_row[x];
             }
-            tk[k] = kv;
-            tv[k] = dsa[i];
+            for (uint32_t j = 0; j < n; j++)
+                __builtin_prefetch(d->top + (y * w + take[j]) * 2 * PDVA_DSA_TOP_K, 1);
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t x = take[j];
+                float kv = key_row[x];
+                size_t i = y * w + x;
+                float *tk = d->top + i * 2 * PDVA_DSA_TOP_K, *tv = tk + PDVA_DSA_TOP_K;
+                int k = PDVA_DSA_TOP_K - 1;
+                while (k > 0 && tk[k - 1] < kv) {
+                    tk[k] = tk[k - 1];
+                    tv[k] = tv[k - 1];
+                    k--;
+                }
+                tk[k] = kv;
+                tv[k] = dsa[i];
+                floor_row[x] = tk[PDVA_DSA_TOP_K - 1];
+            }
         }
     }
 }
@@ -888,7 +913,7 @@ static void opacified_rows(void *ctx, size_t y0, size_t y1)
     for (size_t i = y0 * d->cur.width; i < y1 * d->cur.width; i++) {
         double acc = 0.0;
         for (uint32_t k = 0; k < k_used; k++)
-            acc += d->top[i * PDVA_DSA_TOP_K + k];
+            acc += d->top[i * 2 * PDVA_DSA_TOP_K + PDVA_DSA_TOP_K + k];
         d->opacified.data[i] = k_used ? (float)(acc / k_used) : 0.0f;
     }
 }
@@ -938,8 +963,8 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
     finish_job job = {d, {d->scratch, d->key_img, d->box_tmp}, 1};
     pdva_parallel_for(d->p.threads, d->cur.height, 64, opacified_rows, &job);
     pdva_free(d->top);
-    pdva_free(d->top_key);
-    d->top = d->top_key = NULL;
+    pdva_free(d->top_floor);
+    d->top = d->top_floor = NULL;
     /* temporal maximum at half resolution, lightly smoothed against the noise: the frames are
      * shared out between up to three workers, each in one of the full-size buffers free by
      * now (three half-size planes fit in one), and their maxima merged */
