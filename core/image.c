@@ -226,7 +226,10 @@ float pdva_image_quantile(const float *data, size_t n, double fraction)
         return 0.0f;
     size_t stride = n / MAX_SAMPLES + 1;
     size_t m = 0;
-    float *sample = pdva_alloc_array(MAX_SAMPLES + 1, sizeof(float));
+    /* room for what the stride takes, not always the most: small calls (a noise block's 900
+     * values, a thousand times a frame) then stay on the heap instead of mapping fresh pages */
+    size_t cap = n / stride + 1;
+    float *sample = pdva_alloc_array(cap, sizeof(float));
     if (!sample)
         return 0.0f;
     for (size_t i = 0; i < n && m <= MAX_SAMPLES; i += stride)
