@@ -1,20 +1,24 @@
 /* test_core.c — building blocks of the analysis checked against slow, obvious versions of
  * themselves: the quantile by selection against a sorted copy, the morphological opening
- * against a brute-force window, the work shared between threads against one thread, and the
- * cylinder profile fit against profiles drawn with known radii.
+ * against a brute-force window, the work shared between threads against one thread, the
+ * cylinder profile fit against profiles drawn with known radii, and frames decoded by two
+ * readers on two threads against one reader in line.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "base/error.h"
 #include "base/parallel.h"
 #include "core/image.h"
+#include "core/series_analysis.h"
 #include "core/qca.h"
 #include "core/vessel_graph.h"
 
@@ -276,6 +280,102 @@ static void test_prune_keeps_vessel_ends(void **state)
     pdva_vessel_graph_free(&g);
 }
 
+
+/* ---- frames from two readers ------------------------------------------------------------- */
+
+enum { RUN_SIZE = 96, RUN_FRAMES = 14 };
+
+/* A small run: noise on a flat background, a vessel darkening from frame 5 on. Each reader
+ * counts the frames it was asked for and may fail at one. */
+typedef struct test_reader {
+    uint32_t reads, asked[RUN_FRAMES];
+    uint32_t fail_at; /* a frame index, or UINT32_MAX */
+} test_reader;
+
+static pdva_status read_test_frame(void *user, uint32_t index, uint16_t *dst, size_t len,
+                                   pdva_error **err)
+{
+    test_reader *r = user;
+    if (index == r->fail_at)
+        return pdva_error_set(err, PDVA_ERR_TRUNCATED, "frame %u cut short", index);
+    r->asked[index]++;
+    r->reads++;
+    uint32_t seed = 977u * (index + 1);
+    for (size_t i = 0; i < len; i++) {
+        uint32_t x = (uint32_t)(i % RUN_SIZE);
+        double v = 3000.0 + (double)(next_random(&seed) % 41) - 20.0;
+        if (index >= 5 && x >= 44 && x < 52)
+            v *= 0.8;
+        dst[i] = (uint16_t)v;
+    }
+    return PDVA_OK;
+}
+
+static pdva_status analyze_test_run(unsigned threads, test_reader *a, test_reader *b,
+                                    pdva_series_result *res, pdva_error **err)
+{
+    static double times[RUN_FRAMES];
+    for (int f = 0; f < RUN_FRAMES; f++)
+        times[f] = 0.25 * f;
+    pdva_series_input in;
+    memset(&in, 0, sizeof in);
+    in.rows = in.columns = RUN_SIZE;
+    in.frames = RUN_FRAMES;
+    in.frame_times_s = times;
+    in.spacing_mm = 0.3;
+    in.spacing_known = true;
+    in.max_value = 4095;
+    in.read_frame = read_test_frame;
+    in.read_user = a;
+    in.read_user_2 = b;
+    in.threads = threads;
+    return pdva_analyze_series(&in, res, err);
+}
+
+static void test_two_readers_same_frames_as_one(void **state)
+{
+    (void)state;
+    test_reader one = {0, {0}, UINT32_MAX}, a = {0, {0}, UINT32_MAX}, b = {0, {0}, UINT32_MAX};
+    pdva_series_result inline_res, two_res;
+    assert_int_equal(analyze_test_run(1, &one, NULL, &inline_res, NULL), PDVA_OK);
+    /* three threads: two decoders beside this one */
+    assert_int_equal(analyze_test_run(3, &a, &b, &two_res, NULL), PDVA_OK);
+    for (int f = 0; f < RUN_FRAMES; f++) {
+        assert_int_equal(one.asked[f], 1);
+        assert_int_equal(a.asked[f] + b.asked[f], 1); /* each frame once, by one reader */
+    }
+    assert_true(a.reads > 0 && b.reads > 0);
+    assert_int_equal(inline_res.status, two_res.status);
+    assert_string_equal(inline_res.reason, two_res.reason);
+    assert_int_equal(inline_res.mask_frame, two_res.mask_frame);
+    assert_true(inline_res.max_motion_px == two_res.max_motion_px);
+    pdva_series_result_free(&inline_res);
+    pdva_series_result_free(&two_res);
+}
+
+static void test_second_reader_failure_is_reported(void **state)
+{
+    (void)state;
+    for (uint32_t fail = 0; fail < 8; fail++) {
+        /* the failing frame on either reader, early (ring filling) or later */
+        test_reader a = {0, {0}, UINT32_MAX}, b = {0, {0}, UINT32_MAX};
+        if (fail % 2)
+            b.fail_at = fail;
+        else
+            a.fail_at = fail;
+        pdva_series_result res;
+        pdva_error *err = NULL;
+        assert_int_equal(analyze_test_run(3, &a, &b, &res, &err), PDVA_ERR_TRUNCATED);
+        assert_non_null(err);
+        char want[64];
+        snprintf(want, sizeof want, "frame %u cut short", fail);
+        assert_non_null(strstr(pdva_error_message(err), want));
+        assert_int_equal(res.status, PDVA_SERIES_ERROR);
+        pdva_error_destroy(err);
+        pdva_series_result_free(&res);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +385,8 @@ int main(void)
         cmocka_unit_test(test_profile_model_matches_integral),
         cmocka_unit_test(test_profile_fit_recovers_radius),
         cmocka_unit_test(test_prune_keeps_vessel_ends),
+        cmocka_unit_test(test_two_readers_same_frames_as_one),
+        cmocka_unit_test(test_second_reader_failure_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
