@@ -153,17 +153,17 @@ pdva_status pdva_dsa_create(const pdva_dsa_params *params, pdva_dsa **out, pdva_
         !d->plane_written)
         st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the subtraction buffers");
     if (st == PDVA_OK)
-        st = pdva_image_create(&d->cur, w, h, err);
+        st = pdva_image_create_unset(&d->cur, w, h, err); /* each frame, mapped whole */
     for (int i = 0; i < RECENT && st == PDVA_OK; i++)
-        st = pdva_image_create(&d->recent[i], w, h, err);
+        st = pdva_image_create_unset(&d->recent[i], w, h, err); /* copies of cur */
     if (st == PDVA_OK)
         st = pdva_image_create(&d->mask_sum, w, h, err);
     if (st == PDVA_OK)
         st = pdva_image_create(&d->auc, w, h, err);
     if (st == PDVA_OK)
-        st = pdva_image_create(&d->peak_half, d->cube_w, d->cube_h, err);
+        st = pdva_image_create_unset(&d->peak_half, d->cube_w, d->cube_h, err); /* at finish */
     if (st == PDVA_OK)
-        st = pdva_image_create(&d->opacified, w, h, err);
+        st = pdva_image_create_unset(&d->opacified, w, h, err); /* at finish, every pixel */
     if (st == PDVA_OK) {
         d->top = pdva_alloc_array(npix * 2 * PDVA_DSA_TOP_K, sizeof(float));
         d->top_floor = pdva_alloc_array(npix, sizeof(float));
@@ -472,7 +472,7 @@ static void estimate_shift(pdva_dsa *d, uint32_t f, double *sx, double *sy)
 static pdva_status finalize_mask(pdva_dsa *d, uint32_t first_contrast, pdva_error **err)
 {
     size_t npix = (size_t)d->cur.width * d->cur.height;
-    pdva_status st = pdva_image_create(&d->mask, d->cur.width, d->cur.height, err);
+    pdva_status st = pdva_image_create_unset(&d->mask, d->cur.width, d->cur.height, err);
     if (st != PDVA_OK)
         return st;
     uint32_t n = d->mask_count, last = d->mask_count ? d->mask_last : 0;

@@ -12,19 +12,32 @@
 #include "base/parallel.h"
 #include "base/error.h"
 
-pdva_status pdva_image_create(pdva_image *img, uint32_t width, uint32_t height, pdva_error **err)
+static pdva_status image_alloc(pdva_image *img, uint32_t width, uint32_t height, bool zeroed,
+                               pdva_error **err)
 {
     img->width = img->height = 0;
     img->data = NULL;
     if (width == 0 || height == 0)
         return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "empty image %ux%u", width, height);
-    img->data = pdva_calloc_array((size_t)width * height, sizeof(float));
+    size_t n = (size_t)width * height;
+    img->data = zeroed ? pdva_calloc_array(n, sizeof(float)) : pdva_alloc_array(n, sizeof(float));
     if (!img->data)
         return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for a %ux%u image", width,
                               height);
     img->width = width;
     img->height = height;
     return PDVA_OK;
+}
+
+pdva_status pdva_image_create(pdva_image *img, uint32_t width, uint32_t height, pdva_error **err)
+{
+    return image_alloc(img, width, height, true, err);
+}
+
+pdva_status pdva_image_create_unset(pdva_image *img, uint32_t width, uint32_t height,
+                                    pdva_error **err)
+{
+    return image_alloc(img, width, height, false, err);
 }
 
 void pdva_image_destroy(pdva_image *img)

@@ -16,6 +16,10 @@ typedef struct pdva_image {
 
 /* Allocate a zeroed image. PDVA_ERR_NO_MEMORY on failure (*img left empty). */
 pdva_status pdva_image_create(pdva_image *img, uint32_t width, uint32_t height, pdva_error **err);
+/* The same, the pixels left unset: for an image wholly written before it is read (zeroing a
+ * large image touches all of its pages at once, where the writer would touch them anyway). */
+pdva_status pdva_image_create_unset(pdva_image *img, uint32_t width, uint32_t height,
+                                    pdva_error **err);
 /* Free the pixels; the struct may be reused. NULL or an empty image is fine. */
 void pdva_image_destroy(pdva_image *img);
 
