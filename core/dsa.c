@@ -892,6 +892,13 @@ pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pix
             subtract_frame(d, d->recent_index[r]);
         }
         d->cur = keep;
+        /* the frames before contrast are in the mask or subtracted: their planes go back now,
+         * and the cube's planes, touched frame by frame from here on, reuse their pages */
+        for (int i = 0; i < RECENT; i++) {
+            pdva_image_destroy(&d->recent[i]);
+            pdva_image_destroy(&d->q_recent[i]);
+        }
+        d->n_recent = 0;
     }
     subtract_frame(d, index);
     return PDVA_OK;
@@ -984,6 +991,23 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
     pdva_free(d->key_img);
     pdva_free(d->box_tmp);
     d->key_img = d->box_tmp = NULL;
+    /* what only the stream needed goes back before segmentation allocates its own planes */
+    pdva_free(d->scratch);
+    d->scratch = NULL;
+    pdva_image_destroy(&d->cur);
+    for (int i = 0; i < RECENT; i++) {
+        pdva_image_destroy(&d->recent[i]);
+        pdva_image_destroy(&d->q_recent[i]);
+    }
+    d->n_recent = 0;
+    pdva_image_destroy(&d->h_mask);
+    pdva_image_destroy(&d->h_gx);
+    pdva_image_destroy(&d->h_gy);
+    pdva_image_destroy(&d->h_cur);
+    pdva_image_destroy(&d->h_tmp);
+    pdva_free(d->lk);
+    d->lk = NULL;
+    d->n_lk = 0;
     return PDVA_OK;
 }
 
