@@ -361,9 +361,8 @@ static bool looks_like_contrast(size_t darker, size_t brighter, size_t blocks)
     return darker > floor_count && darker > 3 * brighter + floor_count;
 }
 
-/* Registration reference: half scale, smoothed, and its gradients. Called on the first frame
- * (to see contrast arrive through motion) and again on the finished mask. */
-static pdva_status prepare_registration(pdva_dsa *d, const pdva_image *ref, pdva_error **err)
+/* The registration reference's planes and pixel list: rebuilt on the mask, freed at the end. */
+static void release_registration(pdva_dsa *d)
 {
     pdva_image_destroy(&d->h_mask);
     pdva_image_destroy(&d->h_gx);
@@ -373,6 +372,23 @@ static pdva_status prepare_registration(pdva_dsa *d, const pdva_image *ref, pdva
     pdva_free(d->lk);
     d->lk = NULL;
     d->n_lk = 0;
+}
+
+/* The frames kept before contrast, once the mask is made from them. */
+static void release_recent(pdva_dsa *d)
+{
+    for (int i = 0; i < RECENT; i++) {
+        pdva_image_destroy(&d->recent[i]);
+        pdva_image_destroy(&d->q_recent[i]);
+    }
+    d->n_recent = 0;
+}
+
+/* Registration reference: half scale, smoothed, and its gradients. Called on the first frame
+ * (to see contrast arrive through motion) and again on the finished mask. */
+static pdva_status prepare_registration(pdva_dsa *d, const pdva_image *ref, pdva_error **err)
+{
+    release_registration(d);
     pdva_status st = block_mean(ref, 2, &d->h_mask, err);
     if (st == PDVA_OK)
         st = pdva_image_create(&d->h_gx, d->h_mask.width, d->h_mask.height, err);
@@ -894,11 +910,7 @@ pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pix
         d->cur = keep;
         /* the frames before contrast are in the mask or subtracted: their planes go back now,
          * and the cube's planes, touched frame by frame from here on, reuse their pages */
-        for (int i = 0; i < RECENT; i++) {
-            pdva_image_destroy(&d->recent[i]);
-            pdva_image_destroy(&d->q_recent[i]);
-        }
-        d->n_recent = 0;
+        release_recent(d);
     }
     subtract_frame(d, index);
     return PDVA_OK;
@@ -995,19 +1007,8 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
     pdva_free(d->scratch);
     d->scratch = NULL;
     pdva_image_destroy(&d->cur);
-    for (int i = 0; i < RECENT; i++) {
-        pdva_image_destroy(&d->recent[i]);
-        pdva_image_destroy(&d->q_recent[i]);
-    }
-    d->n_recent = 0;
-    pdva_image_destroy(&d->h_mask);
-    pdva_image_destroy(&d->h_gx);
-    pdva_image_destroy(&d->h_gy);
-    pdva_image_destroy(&d->h_cur);
-    pdva_image_destroy(&d->h_tmp);
-    pdva_free(d->lk);
-    d->lk = NULL;
-    d->n_lk = 0;
+    release_recent(d);
+    release_registration(d);
     return PDVA_OK;
 }
 
