@@ -1,5 +1,6 @@
 /* fs_util.c — folders, tree removal, atomic writes, bounded reads, moving outputs.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE /* mkostemp: the temporary file close-on-exec from its creation */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -116,10 +117,10 @@ int fs_write_atomic(const char *path, const void *data, size_t len)
         errno = ENAMETOOLONG;
         return -1;
     }
-    int fd = mkstemp(tmp);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return -1;
-    if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0640) != 0) {
+    if (fchmod(fd, 0640) != 0) {
         int e = errno;
         close(fd);
         unlink(tmp);

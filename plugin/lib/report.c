@@ -1,5 +1,6 @@
 /* report.c — the finished report handed to the host: JSON text, summary, counts, writing.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE /* mkostemp: the temporary file close-on-exec from its creation */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -87,10 +88,10 @@ pdva_status pdva_report_write(const pdva_report *report, const char *path, pdva_
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld-XXXXXX", path, (long)getpid()) >= (int)sizeof tmp)
         return pdva_error_set(err, PDVA_ERR_INVALID_ARGUMENT, "report path too long");
-    int fd = mkstemp(tmp);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return pdva_error_set(err, PDVA_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0644) != 0) {
+    if (fchmod(fd, 0644) != 0) {
         int e = errno;
         close(fd);
         unlink(tmp);
