@@ -30,6 +30,17 @@
 #define RING 4
 #define MAX_DECODERS 2
 
+unsigned pdva_series_decoders(unsigned threads, uint32_t frames)
+{
+    /* one thread: decode in line; two: one decoder beside this thread; more, or all cores of a
+     * machine with two or more: two decoders, whose CPU the subtraction shares (decoding is
+     * ~12 ms a frame, subtracting ~8 ms); a run of a few frames is not worth a second reader */
+    unsigned usable = pdva_parallel_threads(threads);
+    if (usable <= 1)
+        return 0;
+    return (threads == 0 || usable > 2) && frames >= 4 ? 2 : 1;
+}
+
 /* ---- decoding ahead on other threads ------------------------------------------------------ */
 
 /* Decoding a compressed frame costs more than subtracting it, so with a second reader two
@@ -117,12 +128,9 @@ static pdva_status stream_frames(const pdva_series_input *in, pdva_dsa *dsa, pdv
         r.buf[i] = block + (size_t)i * r.frame_len;
     pthread_mutex_init(&r.lock, NULL);
     pthread_cond_init(&r.changed, NULL);
-    /* one thread: decode in line; two: one decoder beside this thread; more, or all cores of a
-     * machine with two or more, and a second reader: two decoders */
-    unsigned threads = pdva_parallel_threads(in->threads);
-    unsigned wanted = threads <= 1                                             ? 0
-                      : in->read_user_2 && (in->threads == 0 || threads > 2) ? 2
-                                                                             : 1;
+    unsigned wanted = pdva_series_decoders(in->threads, in->frames);
+    if (wanted == 2 && !in->read_user_2)
+        wanted = 1;
     decoder dec[MAX_DECODERS];
     pthread_t tid[MAX_DECODERS];
     void *readers[MAX_DECODERS] = {in->read_user, in->read_user_2};

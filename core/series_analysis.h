@@ -49,6 +49,12 @@ typedef struct pdva_series_input {
     const pdva_series_debug *debug;/* optional */
 } pdva_series_input;
 
+/* How many threads decode the frames of a run of `frames` frames when the analysis is given
+ * `threads` (0: all cores): 0 (decoded in line on the caller's thread), 1 (one decoder beside
+ * it) or 2 (two, which needs read_user_2). The host opens a second reader only when this says 2,
+ * and pdva_analyze_series starts as many decoders as it says (one when read_user_2 is NULL). */
+unsigned pdva_series_decoders(unsigned threads, uint32_t frames);
+
 /* The vesselness scales (Gaussian sigmas in pixels) the analysis uses at a pixel spacing: lumen
  * radii of 0.6 to 4.2 mm, PDVA_VESSEL_SCALES of them, log-spaced. */
 #define PDVA_VESSEL_SCALES 7

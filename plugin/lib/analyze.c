@@ -181,7 +181,7 @@ static pdva_status analyze_one(study_analysis *sa, const pdva_study *study, size
     si_in.threads = o->threads;
     /* a second, independent reader of the same files lets two threads decode at once */
     pdva_series *series_2 = NULL;
-    if (o->threads != 1 && in->frames >= 4 &&
+    if (pdva_series_decoders(o->threads, in->frames) == 2 &&
         pdva_study_open_series(study, si, &series_2, NULL) == PDVA_OK &&
         !same_frames(pdva_series_get_info(series_2), in)) {
         pdva_series_destroy(series_2);

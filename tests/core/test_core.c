@@ -376,6 +376,26 @@ static void test_second_reader_failure_is_reported(void **state)
     }
 }
 
+static void test_decoder_count_is_one_decision(void **state)
+{
+    (void)state;
+    assert_int_equal(pdva_series_decoders(1, 60), 0);   /* decoded in line */
+    assert_int_equal(pdva_series_decoders(2, 60), 1);   /* one decoder beside the caller */
+    assert_int_equal(pdva_series_decoders(3, 60), 2);
+    assert_int_equal(pdva_series_decoders(8, 60), 2);
+    assert_int_equal(pdva_series_decoders(8, 3), 1);    /* too few frames for a second reader */
+    unsigned all = pdva_series_decoders(0, 60);
+    assert_int_equal(all, pdva_parallel_threads(0) > 1 ? 2u : 0u);
+    /* what it says is what the analysis starts: with two threads a second reader offered by
+     * the host is never read */
+    test_reader a = {0, {0}, UINT32_MAX}, b = {0, {0}, UINT32_MAX};
+    pdva_series_result res;
+    assert_int_equal(analyze_test_run(2, &a, &b, &res, NULL), PDVA_OK);
+    assert_int_equal(b.reads, 0);
+    assert_int_equal(a.reads, RUN_FRAMES);
+    pdva_series_result_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_prune_keeps_vessel_ends),
         cmocka_unit_test(test_two_readers_same_frames_as_one),
         cmocka_unit_test(test_second_reader_failure_is_reported),
+        cmocka_unit_test(test_decoder_count_is_one_decision),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
