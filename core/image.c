@@ -98,33 +98,43 @@ typedef struct blur_job {
     float kernel[401];
 } blur_job;
 
+/* dst[i] += w * src[i] over n values, eight at a time: -O2 vectorizes a block of fixed length
+ * (it leaves a loop of unknown count scalar), restrict says the rows do not overlap. Each value
+ * is still summed tap by tap in the same order, so no result changes. */
+static void add_scaled(float *restrict dst, const float *restrict src, float w, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            dst[i + j] += w * src[i + j];
+    for (; i < n; i++)
+        dst[i] += w * src[i];
+}
+
 /* Rows [y0, y1) of the horizontal pass, data into tmp. */
 static void blur_rows_horizontal(void *ctx, size_t y0, size_t y1)
 {
     const blur_job *job = ctx;
-    const uint32_t width = job->width;
+    const size_t width = job->width;
     const int radius = job->radius;
     const float *kernel = job->kernel;
     /* the columns whose every tap is inside, [x_lo, x_hi), are summed tap by tap over the
-     * whole run (the compiler vectorizes it; each pixel's sum is taken in the same order as
-     * at the clamped border) */
-    uint32_t x_lo = (uint32_t)radius < width ? (uint32_t)radius : width;
-    uint32_t x_hi = width > (uint32_t)radius ? width - (uint32_t)radius : 0;
+     * whole run; each pixel's sum is taken in the same order as at the clamped border */
+    size_t x_lo = (size_t)radius < width ? (size_t)radius : width;
+    size_t x_hi = width > (size_t)radius ? width - (size_t)radius : 0;
     if (x_hi < x_lo)
         x_hi = x_lo;
     for (size_t y = y0; y < y1; y++) {
         const float *src = job->data + y * width;
         float *dst = job->tmp + y * width;
-        for (uint32_t x = 0; x < width; x++) {
+        if (x_hi > x_lo) {
+            memset(dst + x_lo, 0, (x_hi - x_lo) * sizeof(float));
+            for (int k = -radius; k <= radius; k++)
+                add_scaled(dst + x_lo, src + (ptrdiff_t)x_lo + k, kernel[k + radius],
+                           x_hi - x_lo);
+        }
+        for (size_t x = 0; x < width; x++) {
             if (x == x_lo && x_hi > x_lo) {
-                for (uint32_t i = x_lo; i < x_hi; i++)
-                    dst[i] = 0.0f;
-                for (int k = -radius; k <= radius; k++) {
-                    float w = kernel[k + radius];
-                    const float *s = src + k;
-                    for (uint32_t i = x_lo; i < x_hi; i++)
-                        dst[i] += w * s[i];
-                }
                 x = x_hi - 1;
                 continue;
             }
@@ -143,7 +153,7 @@ static void blur_rows_horizontal(void *ctx, size_t y0, size_t y1)
 static void blur_rows_vertical(void *ctx, size_t y0, size_t y1)
 {
     const blur_job *job = ctx;
-    const uint32_t width = job->width, height = job->height;
+    const size_t width = job->width, height = job->height;
     const int radius = job->radius;
     for (size_t y = y0; y < y1; y++) {
         float *dst = job->data + y * width;
@@ -151,10 +161,7 @@ static void blur_rows_vertical(void *ctx, size_t y0, size_t y1)
         for (int k = -radius; k <= radius; k++) {
             long yy = (long)y + k;
             yy = yy < 0 ? 0 : (yy >= (long)height ? (long)height - 1 : yy);
-            const float *src = job->tmp + (size_t)yy * width;
-            float w = job->kernel[k + radius];
-            for (uint32_t x = 0; x < width; x++)
-                dst[x] += w * src[x];
+            add_scaled(dst, job->tmp + (size_t)yy * width, job->kernel[k + radius], width);
         }
     }
 }
