@@ -58,7 +58,7 @@ struct pdva_dsa {
     pdva_image noise_map;   /* per-block noise of one frame */
     double *weights;        /* trapezoid weight of each frame in the AUC */
     /* registration */
-    pdva_image h_mask, h_gx, h_gy, h_cur, h_tmp;
+    pdva_image h_mask, h_cur, h_tmp;
     struct lk_point *lk; /* the half-scale mask's pixels with a gradient above the noise */
     size_t n_lk;
     double *shift_x, *shift_y;
@@ -104,8 +104,6 @@ void pdva_dsa_destroy(pdva_dsa *d)
     pdva_image_destroy(&d->q_edge);
     pdva_free(d->weights);
     pdva_image_destroy(&d->h_mask);
-    pdva_image_destroy(&d->h_gx);
-    pdva_image_destroy(&d->h_gy);
     pdva_free(d->lk);
     pdva_image_destroy(&d->h_cur);
     pdva_image_destroy(&d->h_tmp);
@@ -196,8 +194,8 @@ pdva_status pdva_dsa_create(const pdva_dsa_params *params, pdva_dsa **out, pdva_
 static pdva_status block_mean(const pdva_image *src, uint32_t k, pdva_image *dst, pdva_error **err)
 {
     uint32_t w = (src->width + k - 1) / k, h = (src->height + k - 1) / k;
-    if (!dst->data) {
-        pdva_status st = pdva_image_create(dst, w, h, err);
+    if (!dst->data) { /* every block is written below */
+        pdva_status st = pdva_image_create_unset(dst, w, h, err);
         if (st != PDVA_OK)
             return st;
     }
@@ -365,8 +363,6 @@ static bool looks_like_contrast(size_t darker, size_t brighter, size_t blocks)
 static void release_registration(pdva_dsa *d)
 {
     pdva_image_destroy(&d->h_mask);
-    pdva_image_destroy(&d->h_gx);
-    pdva_image_destroy(&d->h_gy);
     pdva_image_destroy(&d->h_cur);
     pdva_image_destroy(&d->h_tmp);
     pdva_free(d->lk);
@@ -384,44 +380,38 @@ static void release_recent(pdva_dsa *d)
     d->n_recent = 0;
 }
 
-/* Registration reference: half scale, smoothed, and its gradients. Called on the first frame
- * (to see contrast arrive through motion) and again on the finished mask. */
+/* Registration reference: half scale, smoothed, and the points with a gradient. Called on the
+ * first frame (to see contrast arrive through motion) and again on the finished mask, which
+ * reuses the first call's planes (same size: no fresh pages to fault in). */
 static pdva_status prepare_registration(pdva_dsa *d, const pdva_image *ref, pdva_error **err)
 {
-    release_registration(d);
+    pdva_free(d->lk);
+    d->lk = NULL;
+    d->n_lk = 0;
     pdva_status st = block_mean(ref, 2, &d->h_mask, err);
-    if (st == PDVA_OK)
-        st = pdva_image_create(&d->h_gx, d->h_mask.width, d->h_mask.height, err);
-    if (st == PDVA_OK)
-        st = pdva_image_create(&d->h_gy, d->h_mask.width, d->h_mask.height, err);
-    if (st == PDVA_OK)
-        st = pdva_image_create(&d->h_cur, d->h_mask.width, d->h_mask.height, err);
-    if (st == PDVA_OK)
-        st = pdva_image_create(&d->h_tmp, d->h_mask.width, d->h_mask.height, err);
+    if (st == PDVA_OK && !d->h_cur.data) /* written whole by block_mean for each frame */
+        st = pdva_image_create_unset(&d->h_cur, d->h_mask.width, d->h_mask.height, err);
+    if (st == PDVA_OK && !d->h_tmp.data) /* the blur's scratch, written before it is read */
+        st = pdva_image_create_unset(&d->h_tmp, d->h_mask.width, d->h_mask.height, err);
     if (st != PDVA_OK)
         return st;
     pdva_image_blur(&d->h_mask, 1.0, d->h_tmp.data);
     uint32_t w = d->h_mask.width, h = d->h_mask.height;
-    for (uint32_t y = 1; y + 1 < h; y++)
-        for (uint32_t x = 1; x + 1 < w; x++) {
-            size_t i = (size_t)y * w + x;
-            d->h_gx.data[i] = 0.5f * (d->h_mask.data[i + 1] - d->h_mask.data[i - 1]);
-            d->h_gy.data[i] = 0.5f * (d->h_mask.data[i + w] - d->h_mask.data[i - w]);
-        }
     /* the pixels estimate_shift reads: away from the border, and not flat (a flat pixel
      * carries no information about the shift) */
     d->lk = pdva_alloc_array((size_t)w * h, sizeof *d->lk);
     if (!d->lk)
         return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the registration");
     double noise = d->noise_frame / 2.0 * 1.5; /* half scale, a little smoothing */
+    const float *m = d->h_mask.data;
     for (uint32_t y = 4; y + 4 < h; y++)
         for (uint32_t x = 4; x + 4 < w; x++) {
             size_t i = (size_t)y * w + x;
-            double gx = d->h_gx.data[i], gy = d->h_gy.data[i];
+            float gxf = 0.5f * (m[i + 1] - m[i - 1]), gyf = 0.5f * (m[i + w] - m[i - w]);
+            double gx = gxf, gy = gyf;
             if (gx * gx + gy * gy < 4.0 * noise * noise)
                 continue;
-            d->lk[d->n_lk++] =
-                (struct lk_point){x, y, d->h_gx.data[i], d->h_gy.data[i], d->h_mask.data[i]};
+            d->lk[d->n_lk++] = (struct lk_point){x, y, gxf, gyf, m[i]};
         }
     return PDVA_OK;
 }
