@@ -12,6 +12,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -672,6 +675,43 @@ static void box_rows(void *ctx, size_t y0, size_t y1)
         box_filter_row_5(d->scratch + y * w, d->box_tmp + y * w, w);
 }
 
+/* Put (key, value) into a pixel's store (keys[0..K) descending, then their values), where the
+ * key beats the smallest, which leaves; returns the new smallest key. Entries with a key equal
+ * to the new one stay ahead of it. */
+static inline float top_insert(float *store, float key, float value)
+{
+#if defined(__SSE2__) && PDVA_DSA_TOP_K == 4
+    /* Without a branch: where the new key lands is as good as random for noise, and a
+     * mispredicted loop exit cost more than the whole insertion. The lanes whose key is below
+     * the new one are a suffix (keys descending); the first of them takes the new entry, the
+     * others their left neighbour's. */
+    __m128 keys = _mm_loadu_ps(store), vals = _mm_loadu_ps(store + 4);
+    __m128 nk = _mm_set1_ps(key), nv = _mm_set1_ps(value);
+    __m128 below = _mm_cmplt_ps(keys, nk);
+    __m128 below_left = _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128(below), 4));
+    __m128 keys_left = _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128(keys), 4));
+    __m128 vals_left = _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128(vals), 4));
+    __m128 in_k = _mm_or_ps(_mm_and_ps(below_left, keys_left), _mm_andnot_ps(below_left, nk));
+    __m128 in_v = _mm_or_ps(_mm_and_ps(below_left, vals_left), _mm_andnot_ps(below_left, nv));
+    keys = _mm_or_ps(_mm_and_ps(below, in_k), _mm_andnot_ps(below, keys));
+    vals = _mm_or_ps(_mm_and_ps(below, in_v), _mm_andnot_ps(below, vals));
+    _mm_storeu_ps(store, keys);
+    _mm_storeu_ps(store + 4, vals);
+    return _mm_cvtss_f32(_mm_shuffle_ps(keys, keys, _MM_SHUFFLE(3, 3, 3, 3)));
+#else
+    float *tk = store, *tv = store + PDVA_DSA_TOP_K;
+    int k = PDVA_DSA_TOP_K - 1;
+    while (k > 0 && tk[k - 1] < key) {
+        tk[k] = tk[k - 1];
+        tv[k] = tv[k - 1];
+        k--;
+    }
+    tk[k] = key;
+    tv[k] = value;
+    return tk[PDVA_DSA_TOP_K - 1];
+#endif
+}
+
 /* Rows [y0, y1): the box filter's vertical pass, then each pixel's top values (ranked by the
  * 5x5 mean: noise does not choose the frames, and every pixel across a vessel gets the same
  * frames, so the profile keeps its shape). */
@@ -711,18 +751,8 @@ static void top_rows(void *ctx, size_t y0, size_t y1)
                 __builtin_prefetch(d->top + (y * w + take[j]) * 2 * PDVA_DSA_TOP_K, 1);
             for (uint32_t j = 0; j < n; j++) {
                 uint32_t x = take[j];
-                float kv = key_row[x];
                 size_t i = y * w + x;
-                float *tk = d->top + i * 2 * PDVA_DSA_TOP_K, *tv = tk + PDVA_DSA_TOP_K;
-                int k = PDVA_DSA_TOP_K - 1;
-                while (k > 0 && tk[k - 1] < kv) {
-                    tk[k] = tk[k - 1];
-                    tv[k] = tv[k - 1];
-                    k--;
-                }
-                tk[k] = kv;
-                tv[k] = dsa[i];
-                floor_row[x] = tk[PDVA_DSA_TOP_K - 1];
+                floor_row[x] = top_insert(d->top + i * 2 * PDVA_DSA_TOP_K, key_row[x], dsa[i]);
             }
         }
     }
