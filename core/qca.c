@@ -197,8 +197,11 @@ double pdva_profile_model_eval(const pdva_profile_model *m, double u, double r)
 /* What solve_linear needs of a profile that does not depend on the candidate (c, r): the
  * sample positions' sums and the profile's own, centred on its mean so that the residual
  * taken from the normal equations does not lose digits to a large background level. */
+/* Profiles up to this many samples are fitted without a heap allocation. */
+#define FIT_LOCAL_SAMPLES 320
+
 typedef struct profile_sums {
-    const float *y;
+    const double *x2, *yc; /* each sample's x2 and yc, worked out once for every candidate */
     size_t n;
     double step, mid;
     double y_mean;
@@ -206,18 +209,24 @@ typedef struct profile_sums {
     double t1, t2, yy;   /* sums of yc, x2 yc, yc^2 (yc = y - y_mean) */
 } profile_sums;
 
-static void profile_sums_init(profile_sums *ps, const float *y, size_t n, double step)
+/* x2_yc: room for 2 n doubles, which the sums point into. */
+static void profile_sums_init(profile_sums *ps, const float *y, size_t n, double step,
+                              double *x2_yc)
 {
     memset(ps, 0, sizeof *ps);
-    ps->y = y;
     ps->n = n;
     ps->step = step;
     ps->mid = 0.5 * (double)(n - 1);
     for (size_t k = 0; k < n; k++)
         ps->y_mean += y[k];
     ps->y_mean /= (double)n;
+    double *x2s = x2_yc, *ycs = x2_yc + n;
+    ps->x2 = x2s;
+    ps->yc = ycs;
     for (size_t k = 0; k < n; k++) {
         double x2 = ((double)k - ps->mid) * step / 10.0, yc = y[k] - ps->y_mean;
+        x2s[k] = x2;
+        ycs[k] = yc;
         ps->s12 += x2;
         ps->s22 += x2 * x2;
         ps->t1 += yc;
@@ -233,7 +242,7 @@ static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, 
                            double r, double *b0, double *b1, double *amp)
 {
     double s13 = 0, s23 = 0, s33 = 0, t3 = 0;
-    const float *y = ps->y;
+    const double *x2s = ps->x2, *ycs = ps->yc;
     /* the radius' two rows are looked up once for every sample */
     model_rows rows = model_rows_at(m, r);
     /* only the samples where the model is not exactly zero add anything: |u - c| < u_zero
@@ -267,22 +276,20 @@ static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, 
                 size_t k = side == 0 ? first + j : first - j;
                 double x3 = w00 * rows.row0[iu] + w01 * rows.row0[iu + 1] + w10 * rows.row1[iu] +
                             w11 * rows.row1[iu + 1];
-                double x2 = ((double)k - ps->mid) * ps->step / 10.0;
                 s13 += x3;
-                s23 += x2 * x3;
+                s23 += x2s[k] * x3;
                 s33 += x3 * x3;
-                t3 += x3 * (y[k] - ps->y_mean);
+                t3 += x3 * ycs[k];
             }
         }
     } else {
         for (size_t k = k0; k < k1; k++) {
             double u = ((double)k - ps->mid) * ps->step;
             double x3 = model_rows_eval(m, &rows, u - c);
-            double x2 = u / 10.0;
             s13 += x3;
-            s23 += x2 * x3;
+            s23 += x2s[k] * x3;
             s33 += x3 * x3;
-            t3 += x3 * (y[k] - ps->y_mean);
+            t3 += x3 * ycs[k];
         }
     }
     double s11 = (double)ps->n, s12 = ps->s12, s22 = ps->s22, t1 = ps->t1, t2 = ps->t2;
@@ -307,32 +314,29 @@ static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, 
     return rss > 0.0 ? rss : 0.0;
 }
 
-void pdva_profile_fit_cylinder(const pdva_profile_model *m, const float *y, size_t n,
-                               double step, double r_guess, double noise, pdva_profile_fit *out)
+/* The fit itself, on a profile's sums: a grid of centres and radii, then halving steps. */
+static void fit_cylinder(const pdva_profile_model *m, const profile_sums *ps, double r_guess,
+                         double noise, pdva_profile_fit *out)
 {
-    memset(out, 0, sizeof *out);
-    if (n < 7 || !(r_guess > 0.0))
-        return;
     double r_max = (double)(m->n_r - 2) * m->r_step;
-    double best = INFINITY, bc = 0.0, br = r_guess;
+    double best = INFINITY, bc = 0.0, br = r_guess, a = 0.0;
     double c_span = fmin(3.0, 0.6 * r_guess + 1.0);
     double r_lo = 0.3, r_hi = fmin(r_max, 2.2 * r_guess + 2.0);
     double rstep = fmax(0.2, (r_hi - r_lo) / 24.0), cstep = fmax(0.25, c_span / 6.0);
-    profile_sums ps;
-    profile_sums_init(&ps, y, n, step);
     for (double c = -c_span; c <= c_span + 1e-9; c += cstep)
         for (double r = r_lo; r <= r_hi + 1e-9; r += rstep) {
-            double b0, b1, a;
-            double rss = solve_linear(m, &ps, c, r, &b0, &b1, &a);
-            if (a > 0.0 && rss < best) {
+            double cb0, cb1, ca;
+            double rss = solve_linear(m, ps, c, r, &cb0, &cb1, &ca);
+            if (ca > 0.0 && rss < best) {
                 best = rss;
                 bc = c;
                 br = r;
+                a = ca;
             }
         }
     if (!isfinite(best))
         return;
-    /* refine by halving the steps around the best point */
+    /* refine by halving the steps around the best point (whose own fit is known) */
     for (int it = 0; it < 8; it++) {
         cstep *= 0.5;
         rstep *= 0.5;
@@ -340,28 +344,45 @@ void pdva_profile_fit_cylinder(const pdva_profile_model *m, const float *y, size
         for (int dc = -1; dc <= 1; dc++)
             for (int dr = -1; dr <= 1; dr++) {
                 double c = c0 + dc * cstep, r = r0 + dr * rstep;
-                if (r < 0.2 || r > r_max)
+                if ((dc == 0 && dr == 0) || r < 0.2 || r > r_max)
                     continue;
-                double b0, b1, a;
-                double rss = solve_linear(m, &ps, c, r, &b0, &b1, &a);
-                if (a > 0.0 && rss < best) {
+                double cb0, cb1, ca;
+                double rss = solve_linear(m, ps, c, r, &cb0, &cb1, &ca);
+                if (ca > 0.0 && rss < best) {
                     best = rss;
                     bc = c;
                     br = r;
+                    a = ca;
                 }
             }
     }
-    double b0, b1, a;
-    best = solve_linear(m, &ps, bc, br, &b0, &b1, &a);
     out->ok = a > 0.0 && isfinite(best);
     out->offset_px = bc;
     out->radius_px = br;
     out->amplitude = a;
     out->area = a * M_PI * br * br;
-    out->rms = sqrt(best / (double)n);
+    out->rms = sqrt(best / (double)ps->n);
     /* peak height over the noise */
     double peak = a * pdva_profile_model_eval(m, 0.0, br);
     out->contrast_to_noise = noise > 0.0 ? peak / noise : 0.0;
+}
+
+void pdva_profile_fit_cylinder(const pdva_profile_model *m, const float *y, size_t n,
+                               double step, double r_guess, double noise, pdva_profile_fit *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 7 || !(r_guess > 0.0))
+        return;
+    /* a profile's samples' x2 and yc: on the stack for the profiles the analysis takes (at
+     * most 257 samples), from the heap for longer ones */
+    double local[2 * FIT_LOCAL_SAMPLES], *x2_yc = local;
+    if (n > FIT_LOCAL_SAMPLES && !(x2_yc = pdva_alloc_array(n, 2 * sizeof(double))))
+        return; /* no memory: no fit (out->ok false) */
+    profile_sums ps;
+    profile_sums_init(&ps, y, n, step, x2_yc);
+    fit_cylinder(m, &ps, r_guess, noise, out);
+    if (x2_yc != local)
+        pdva_free(x2_yc);
 }
 
 void pdva_profile_sample(const pdva_image *img, pdva_vec2 p, pdva_vec2 normal, double step,

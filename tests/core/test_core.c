@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "base/alloc.h"
 #include "base/error.h"
 #include "base/parallel.h"
 #include "core/image.h"
@@ -219,6 +220,38 @@ static void test_profile_fit_recovers_radius(void **state)
     pdva_profile_model_destroy(&all);
 }
 
+/* Profiles longer than the fit keeps on its stack (320 samples) take their working arrays from
+ * the heap: the same answer, and no fit (not a crash) when that memory is refused. */
+static void test_long_profile_fit(void **state)
+{
+    (void)state;
+    pdva_profile_model model;
+    assert_int_equal(pdva_profile_model_create(&model, 1.1, 30.0, 0, NULL), PDVA_OK);
+    enum { N = 401 };
+    float *y = malloc(N * sizeof(float));
+    assert_non_null(y);
+    double r = 4.5, centre = -0.4, step = 0.5, mid = 0.5 * (N - 1);
+    uint32_t seed = 11;
+    for (size_t k = 0; k < N; k++) {
+        double u = ((double)k - mid) * step;
+        double noise = ((double)(next_random(&seed) % 1000) / 1000.0 - 0.5) * 0.004;
+        y[k] = (float)(0.3 + 0.05 * pdva_profile_model_eval(&model, u - centre, r) + noise);
+    }
+    pdva_profile_fit fit;
+    pdva_profile_fit_cylinder(&model, y, N, step, 5.0, 0.001, &fit);
+    assert_true(fit.ok);
+    if (fabs(fit.radius_px - r) > 0.05 * r || fabs(fit.offset_px - centre) > 0.1)
+        fail_msg("fitted %.3f at %.3f", fit.radius_px, fit.offset_px);
+#ifdef PDVA_ALLOC_FAULT_INJECTION
+    pdva_alloc_fail_after(0);
+    pdva_profile_fit_cylinder(&model, y, N, step, 5.0, 0.001, &fit);
+    pdva_alloc_fail_after(-1);
+    assert_false(fit.ok);
+#endif
+    free(y);
+    pdva_profile_model_destroy(&model);
+}
+
 static double spur_limit_30(void *user, pdva_vec2 p)
 {
     (void)user;
@@ -404,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_parallel_for_visits_each_index_once),
         cmocka_unit_test(test_profile_model_matches_integral),
         cmocka_unit_test(test_profile_fit_recovers_radius),
+        cmocka_unit_test(test_long_profile_fit),
         cmocka_unit_test(test_prune_keeps_vessel_ends),
         cmocka_unit_test(test_two_readers_same_frames_as_one),
         cmocka_unit_test(test_second_reader_failure_is_reported),
