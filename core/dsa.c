@@ -819,6 +819,12 @@ static void subtract_frame(pdva_dsa *d, uint32_t f)
     pdva_parallel_for(threads, d->cube_h, 32, cube_rows, &job);
 }
 
+void pdva_dsa_set_threads(pdva_dsa *d, unsigned threads)
+{
+    if (d)
+        d->p.threads = threads;
+}
+
 pdva_status pdva_dsa_push_frame(pdva_dsa *d, uint32_t index, const uint16_t *pixels,
                                 pdva_error **err)
 {

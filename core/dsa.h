@@ -35,6 +35,10 @@ void pdva_dsa_destroy(pdva_dsa *dsa);
 pdva_status pdva_dsa_push_frame(pdva_dsa *dsa, uint32_t index, const uint16_t *pixels,
                                 pdva_error **err);
 
+/* Threads for the frames pushed from now on and for pdva_dsa_finish (0: one per core); the
+ * result does not depend on it. While other threads decode the frames, the cores they leave. */
+void pdva_dsa_set_threads(pdva_dsa *dsa, unsigned threads);
+
 /* After the last frame (once; no frame may follow). */
 pdva_status pdva_dsa_finish(pdva_dsa *dsa, pdva_error **err);
 

@@ -143,8 +143,15 @@ static pdva_status stream_frames(const pdva_series_input *in, pdva_dsa *dsa, pdv
         started++;
     }
     bool threaded = started > 0;
+    /* While the decoders have frames to decode, a frame is subtracted on the cores they leave
+     * (one on two cores): a second subtracting thread would only take turns with them, at the
+     * cost of a thread started and joined four times a frame. Near the end, when they are done,
+     * on all the threads again. */
+    unsigned usable = pdva_parallel_threads(in->threads);
+    unsigned spare = usable > started ? usable - started : 1;
     pdva_status st = PDVA_OK;
     for (uint32_t f = 0; f < in->frames && st == PDVA_OK; f++) {
+        pdva_dsa_set_threads(dsa, threaded && f + RING < in->frames ? spare : in->threads);
         /* a frame whose decoder thread could not start is decoded here */
         if (f % r.decoders < started) {
             pthread_mutex_lock(&r.lock);
@@ -172,6 +179,7 @@ static pdva_status stream_frames(const pdva_series_input *in, pdva_dsa *dsa, pdv
         if (st == PDVA_OK && report(in, 0.6 * (f + 1) / in->frames, "subtraction"))
             st = pdva_error_set(err, PDVA_ERR_CANCELLED, "analysis cancelled");
     }
+    pdva_dsa_set_threads(dsa, in->threads);
     if (threaded) {
         pthread_mutex_lock(&r.lock);
         r.stop = true;
