@@ -74,7 +74,6 @@ struct pdva_dsa {
     float *top_floor;       /* per pixel, the smallest key in its store (a new value must beat
                              * it): read alone, in a row of its own, most pixels of a frame are
                              * passed over without touching their stores */
-    float *key_img;         /* the smoothed subtraction of the current frame */
     float *box_tmp;
     uint32_t top_count;     /* frames seen by the top-K store */
     pdva_image opacified;
@@ -116,7 +115,6 @@ void pdva_dsa_destroy(pdva_dsa *d)
     pdva_image_destroy(&d->auc);
     pdva_free(d->top);
     pdva_free(d->top_floor);
-    pdva_free(d->key_img);
     pdva_free(d->box_tmp);
     pdva_image_destroy(&d->opacified);
     pdva_image_destroy(&d->peak_half);
@@ -168,10 +166,9 @@ pdva_status pdva_dsa_create(const pdva_dsa_params *params, pdva_dsa **out, pdva_
     if (st == PDVA_OK) {
         d->top = pdva_alloc_array(npix * 2 * PDVA_DSA_TOP_K, sizeof(float));
         d->top_floor = pdva_alloc_array(npix, sizeof(float));
-        d->key_img = pdva_alloc_array(npix, sizeof(float));
         d->box_tmp = pdva_alloc_array(npix, sizeof(float));
         /* filled by the first subtracted frame's rows, on the threads that subtract it */
-        if (!d->top || !d->top_floor || !d->key_img || !d->box_tmp)
+        if (!d->top || !d->top_floor || !d->box_tmp)
             st = pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the subtraction");
     }
     if (st != PDVA_OK) {
@@ -590,17 +587,30 @@ static void box_filter_row_5(const float *r, float *o, uint32_t w)
     }
 }
 
-static void box_filter_column_5(const float *tmp, float *dst, uint32_t w, uint32_t h, uint32_t y)
+/* The five rows of the horizontal pass that row y's vertical pass sums (clamped at the edges). */
+static void box_column_rows(const float *tmp, uint32_t w, uint32_t h, uint32_t y,
+                            const float *rows[5])
 {
-    const float *rows[5];
     for (int k = -2; k <= 2; k++) {
         long yy = (long)y + k;
         yy = yy < 0 ? 0 : (yy >= (long)h ? (long)h - 1 : yy);
         rows[k + 2] = tmp + (size_t)yy * w;
     }
-    float *o = dst + (size_t)y * w;
-    for (uint32_t x = 0; x < w; x++)
-        o[x] = (rows[0][x] + rows[1][x] + rows[2][x] + rows[3][x] + rows[4][x]) * 0.2f;
+}
+
+/* The vertical pass over n columns from x0, into out[0, n): -O2 vectorizes a run of fixed
+ * length, so it goes eight at a time. */
+static void box_column_5(const float *const rows[5], uint32_t x0, uint32_t n,
+                         float *restrict out)
+{
+    const float *r0 = rows[0] + x0, *r1 = rows[1] + x0, *r2 = rows[2] + x0, *r3 = rows[3] + x0,
+                *r4 = rows[4] + x0;
+    uint32_t x = 0;
+    for (; x + 8 <= n; x += 8)
+        for (uint32_t j = 0; j < 8; j++)
+            out[x + j] = (r0[x + j] + r1[x + j] + r2[x + j] + r3[x + j] + r4[x + j]) * 0.2f;
+    for (; x < n; x++)
+        out[x] = (r0[x] + r1[x] + r2[x] + r3[x] + r4[x]) * 0.2f;
 }
 
 /* One row of mask - frame shifted by (sx, sy): bilinear like pdva_image_sample, but the
@@ -723,7 +733,8 @@ static void top_rows(void *ctx, size_t y0, size_t y1)
     uint32_t w = d->cur.width, h = d->cur.height;
     const float *dsa = d->scratch;
     for (size_t y = y0; y < y1; y++) {
-        box_filter_column_5(d->box_tmp, d->key_img, w, h, (uint32_t)y);
+        const float *rows[5];
+        box_column_rows(d->box_tmp, w, h, (uint32_t)y, rows);
         float *floor_row = d->top_floor + y * w;
         if (d->top_count == 0) { /* the first frame: every pixel's store starts empty */
             for (size_t i = y * w; i < (y + 1) * w; i++) {
@@ -739,20 +750,24 @@ static void top_rows(void *ctx, size_t y0, size_t y1)
         /* the pixels whose store takes the new value are a few per cent once the stores have
          * filled, scattered: their stores are fetched together, a chunk at a time, rather than
          * each waiting on its own cache miss */
-        const float *key_row = d->key_img + y * w;
+        /* the keys (the vertical pass) a chunk at a time, kept in the cache: no key plane is
+         * written and read back */
         uint32_t take[TOP_CHUNK];
+        float key_chunk[TOP_CHUNK];
         for (uint32_t x0 = 0; x0 < w; x0 += TOP_CHUNK) {
             uint32_t x1 = x0 + TOP_CHUNK < w ? x0 + TOP_CHUNK : w, n = 0;
+            box_column_5(rows, x0, x1 - x0, key_chunk);
             for (uint32_t x = x0; x < x1; x++) { /* without a branch: which pixels is noise */
                 take[n] = x;
-                n += key_row[x] > floor_row[x];
+                n += key_chunk[x - x0] > floor_row[x];
             }
             for (uint32_t j = 0; j < n; j++)
                 __builtin_prefetch(d->top + (y * w + take[j]) * 2 * PDVA_DSA_TOP_K, 1);
             for (uint32_t j = 0; j < n; j++) {
                 uint32_t x = take[j];
                 size_t i = y * w + x;
-                floor_row[x] = top_insert(d->top + i * 2 * PDVA_DSA_TOP_K, key_row[x], dsa[i]);
+                floor_row[x] =
+                    top_insert(d->top + i * 2 * PDVA_DSA_TOP_K, key_chunk[x - x0], dsa[i]);
             }
         }
     }
@@ -1005,11 +1020,10 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
         if (!d->plane_written[f])
             memset(d->cube + f * plane, 0, plane * sizeof(int16_t));
     /* the opacified image: mean of the top values (fewer when fewer frames were seen) */
-    finish_job job = {d, {d->scratch, d->key_img, d->box_tmp}, 1};
+    finish_job job = {d, {d->scratch, d->top_floor, d->box_tmp}, 1};
     pdva_parallel_for(d->p.threads, d->cur.height, 64, opacified_rows, &job);
     pdva_free(d->top);
-    pdva_free(d->top_floor);
-    d->top = d->top_floor = NULL;
+    d->top = NULL;
     /* temporal maximum at half resolution, lightly smoothed against the noise: the frames are
      * shared out between up to three workers, each in one of the full-size buffers free by
      * now (three half-size planes fit in one), and their maxima merged */
@@ -1026,9 +1040,9 @@ pdva_status pdva_dsa_finish(pdva_dsa *d, pdva_error **err)
                     d->peak_half.data[i] = mx[i];
         }
     }
-    pdva_free(d->key_img);
+    pdva_free(d->top_floor);
     pdva_free(d->box_tmp);
-    d->key_img = d->box_tmp = NULL;
+    d->top_floor = d->box_tmp = NULL;
     /* what only the stream needed goes back before segmentation allocates its own planes */
     pdva_free(d->scratch);
     d->scratch = NULL;
