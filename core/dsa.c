@@ -652,12 +652,48 @@ typedef struct subtract_job {
     bool shifted;
 } subtract_job;
 
-/* Rows [y0, y1): mask - frame, added into the AUC. */
+/* Cube row cy of frame f: 2x2 means of the subtracted frame (rows 2 cy and 2 cy + 1, the last
+ * alone when the height is odd) in noise units. */
+static void cube_row(pdva_dsa *d, uint32_t f, size_t cy)
+{
+    uint32_t w = d->cur.width, h = d->cur.height;
+    const float *dsa = d->scratch;
+    int16_t *o = d->cube + (size_t)f * d->cube_w * d->cube_h + cy * d->cube_w;
+    double inv = 1.0 / d->cube_scale;
+    uint32_t full_w = w / 2, full_h = h / 2; /* cells with all four pixels inside */
+    uint32_t x = 0;
+    if (cy < full_h) {
+        const float *r0 = dsa + (2 * cy) * w, *r1 = r0 + w;
+        for (; x < full_w; x++) {
+            double acc = (double)r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1];
+            double q = acc / 4 * inv;
+            q = q > 32767.0 ? 32767.0 : (q < -32767.0 ? -32767.0 : q);
+            o[x] = (int16_t)lrint(q);
+        }
+    }
+    for (; x < d->cube_w; x++) {
+        double acc = 0.0;
+        int n = 0;
+        for (size_t yy = 2 * cy; yy < 2 * cy + 2 && yy < h; yy++)
+            for (uint32_t xx = 2 * x; xx < 2 * x + 2 && xx < w; xx++) {
+                acc += dsa[yy * w + xx];
+                n++;
+            }
+        double q = acc / n * inv;
+        q = q > 32767.0 ? 32767.0 : (q < -32767.0 ? -32767.0 : q);
+        o[x] = (int16_t)lrint(q);
+    }
+}
+
+/* Rows [y0, y1) (y0 even): mask - frame, added into the AUC; the 5 x 5 box filter's horizontal
+ * pass and the cube's cells of each row pair, done while the row is in the cache rather than in
+ * passes of their own over the whole frame. */
+#define SUBTRACT_GRAIN 64 /* even: a cube cell's two rows are in one piece */
 static void subtract_rows(void *ctx, size_t y0, size_t y1)
 {
     const subtract_job *job = ctx;
     pdva_dsa *d = job->d;
-    uint32_t w = d->cur.width;
+    uint32_t w = d->cur.width, h = d->cur.height;
     double wd = d->weights[job->f];
     for (size_t y = y0; y < y1; y++) {
         const float *mrow = d->mask.data + y * w;
@@ -672,18 +708,12 @@ static void subtract_rows(void *ctx, size_t y0, size_t y1)
         float *auc = d->auc.data + y * w;
         for (uint32_t x = 0; x < w; x++)
             auc[x] += (float)(wd * out[x]);
+        box_filter_row_5(out, d->box_tmp + y * w, w);
+        if (y % 2 == 1 || y + 1 == h)
+            cube_row(d, job->f, y / 2);
     }
 }
 
-/* Rows [y0, y1) of the 5x5 box filter's horizontal pass. */
-static void box_rows(void *ctx, size_t y0, size_t y1)
-{
-    const subtract_job *job = ctx;
-    const pdva_dsa *d = job->d;
-    uint32_t w = d->cur.width;
-    for (size_t y = y0; y < y1; y++)
-        box_filter_row_5(d->scratch + y * w, d->box_tmp + y * w, w);
-}
 
 /* Put (key, value) into a pixel's store (keys[0..K) descending, then their values), where the
  * key beats the smallest, which leaves; returns the new smallest key. Entries with a key equal
@@ -773,42 +803,6 @@ static void top_rows(void *ctx, size_t y0, size_t y1)
     }
 }
 
-/* Cube rows [cy0, cy1): 2x2 means of the subtracted frame in noise units. */
-static void cube_rows(void *ctx, size_t cy0, size_t cy1)
-{
-    const subtract_job *job = ctx;
-    pdva_dsa *d = job->d;
-    uint32_t w = d->cur.width, h = d->cur.height;
-    const float *dsa = d->scratch;
-    int16_t *plane = d->cube + (size_t)job->f * d->cube_w * d->cube_h;
-    double inv = 1.0 / d->cube_scale;
-    uint32_t full_w = w / 2, full_h = h / 2; /* cells with all four pixels inside */
-    for (size_t y = cy0; y < cy1; y++) {
-        int16_t *o = plane + y * d->cube_w;
-        uint32_t x = 0;
-        if (y < full_h) {
-            const float *r0 = dsa + (2 * y) * w, *r1 = r0 + w;
-            for (; x < full_w; x++) {
-                double acc = (double)r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1];
-                double q = acc / 4 * inv;
-                q = q > 32767.0 ? 32767.0 : (q < -32767.0 ? -32767.0 : q);
-                o[x] = (int16_t)lrint(q);
-            }
-        }
-        for (; x < d->cube_w; x++) {
-            double acc = 0.0;
-            int n = 0;
-            for (size_t yy = 2 * y; yy < 2 * y + 2 && yy < h; yy++)
-                for (uint32_t xx = 2 * x; xx < 2 * x + 2 && xx < w; xx++) {
-                    acc += dsa[yy * w + xx];
-                    n++;
-                }
-            double q = acc / n * inv;
-            q = q > 32767.0 ? 32767.0 : (q < -32767.0 ? -32767.0 : q);
-            o[x] = (int16_t)lrint(q);
-        }
-    }
-}
 
 /* Subtract the current frame f from the mask and accumulate, rows shared out between threads
  * (the decoder thread competes for the cores while frames stream: the OS balances the two). */
@@ -826,12 +820,10 @@ static void subtract_frame(pdva_dsa *d, uint32_t f)
     job.shifted = fabs(job.sx) > 0.03 || fabs(job.sy) > 0.03;
     uint32_t h = d->cur.height;
     unsigned threads = d->p.threads;
-    pdva_parallel_for(threads, h, 64, subtract_rows, &job);
-    pdva_parallel_for(threads, h, 64, box_rows, &job);
+    pdva_parallel_for(threads, h, SUBTRACT_GRAIN, subtract_rows, &job);
     pdva_parallel_for(threads, h, 64, top_rows, &job);
     d->top_count++;
     d->plane_written[f] = 1;
-    pdva_parallel_for(threads, d->cube_h, 32, cube_rows, &job);
 }
 
 void pdva_dsa_set_threads(pdva_dsa *d, unsigned threads)
