@@ -714,7 +714,6 @@ static void subtract_rows(void *ctx, size_t y0, size_t y1)
     }
 }
 
-
 /* Put (key, value) into a pixel's store (keys[0..K) descending, then their values), where the
  * key beats the smallest, which leaves; returns the new smallest key. Entries with a key equal
  * to the new one stay ahead of it. */

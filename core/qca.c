@@ -203,12 +203,12 @@ double pdva_profile_model_eval(const pdva_profile_model *m, double u, double r)
     return model_rows_eval(m, &rows, u);
 }
 
-/* What solve_linear needs of a profile that does not depend on the candidate (c, r): the
- * sample positions' sums and the profile's own, centred on its mean so that the residual
- * taken from the normal equations does not lose digits to a large background level. */
 /* Profiles up to this many samples are fitted without a heap allocation. */
 #define FIT_LOCAL_SAMPLES 320
 
+/* What solve_linear needs of a profile that does not depend on the candidate (c, r): the
+ * sample positions' sums and the profile's own, centred on its mean so that the residual
+ * taken from the normal equations does not lose digits to a large background level. */
 typedef struct profile_sums {
     const double *x2, *yc; /* each sample's x2 and yc, worked out once for every candidate */
     size_t n;
