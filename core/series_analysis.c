@@ -600,29 +600,21 @@ pdva_status pdva_analyze_series(const pdva_series_input *in, pdva_series_result 
     /* the vessels without the slowly varying tissue blush and skin edge under them: a white
      * top-hat, opening with a square wider than the widest conduit, of a lightly smoothed copy
      * (so that the opening does not follow the noise's lows) */
-    st = pdva_image_create(&background, in->columns, in->rows, err);
+    /* both written whole before they are read: the blur's scratch, then the opening's output */
+    st = pdva_image_create_unset(&background, in->columns, in->rows, err);
     if (st == PDVA_OK)
-        st = pdva_image_create(&vessel_img, in->columns, in->rows, err);
+        st = pdva_image_create_unset(&vessel_img, in->columns, in->rows, err);
     if (st != PDVA_OK)
         goto done;
     memcpy(vessel_img.data, d.opacified->data, npix * sizeof(float));
     pdva_blur_buffer_threads(vessel_img.data, vessel_img.width, vessel_img.height, 1.5,
                              background.data, in->threads);
-    {
-        pdva_image smooth = vessel_img;
-        pdva_image opened;
-        st = pdva_image_create(&opened, in->columns, in->rows, err);
-        if (st == PDVA_OK)
-            st = pdva_image_opening(&smooth, &opened, (uint32_t)ceil(5.5 / mmpp), in->threads, err);
-        if (st == PDVA_OK)
-            for (size_t i = 0; i < npix; i++) {
-                background.data[i] = opened.data[i];
-                vessel_img.data[i] = d.opacified->data[i] - opened.data[i];
-            }
-        pdva_image_destroy(&opened);
-        if (st != PDVA_OK)
-            goto done;
-    }
+    st = pdva_image_opening(&vessel_img, &background, (uint32_t)ceil(5.5 / mmpp), in->threads,
+                            err);
+    if (st != PDVA_OK)
+        goto done;
+    for (size_t i = 0; i < npix; i++)
+        vessel_img.data[i] = d.opacified->data[i] - background.data[i];
     show(in, "vessels", vessel_img.data, in->columns, in->rows);
     st = segment_vessels(in, &d, &vessel_img, mmpp, vesselness, scale, mask, err);
     if (st != PDVA_OK)
