@@ -382,11 +382,9 @@ static void release_recent(pdva_dsa *d)
 
 /* Registration reference: half scale, smoothed, and the points with a gradient. Called on the
  * first frame (to see contrast arrive through motion) and again on the finished mask, which
- * reuses the first call's planes (same size: no fresh pages to fault in). */
+ * reuses the first call's planes and point list (same size: no fresh pages to fault in). */
 static pdva_status prepare_registration(pdva_dsa *d, const pdva_image *ref, pdva_error **err)
 {
-    pdva_free(d->lk);
-    d->lk = NULL;
     d->n_lk = 0;
     pdva_status st = block_mean(ref, 2, &d->h_mask, err);
     if (st == PDVA_OK && !d->h_cur.data) /* written whole by block_mean for each frame */
@@ -399,7 +397,8 @@ static pdva_status prepare_registration(pdva_dsa *d, const pdva_image *ref, pdva
     uint32_t w = d->h_mask.width, h = d->h_mask.height;
     /* the pixels estimate_shift reads: away from the border, and not flat (a flat pixel
      * carries no information about the shift) */
-    d->lk = pdva_alloc_array((size_t)w * h, sizeof *d->lk);
+    if (!d->lk)
+        d->lk = pdva_alloc_array((size_t)w * h, sizeof *d->lk);
     if (!d->lk)
         return pdva_error_set(err, PDVA_ERR_NO_MEMORY, "no memory for the registration");
     double noise = d->noise_frame / 2.0 * 1.5; /* half scale, a little smoothing */

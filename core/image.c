@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "core/add_scaled.h"
 #include "base/parallel.h"
 #include "base/error.h"
 
@@ -98,19 +99,6 @@ typedef struct blur_job {
     float kernel[401];
 } blur_job;
 
-/* dst[i] += w * src[i] over n values, eight at a time: -O2 vectorizes a block of fixed length
- * (it leaves a loop of unknown count scalar), restrict says the rows do not overlap. Each value
- * is still summed tap by tap in the same order, so no result changes. */
-static void add_scaled(float *restrict dst, const float *restrict src, float w, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (size_t j = 0; j < 8; j++)
-            dst[i + j] += w * src[i + j];
-    for (; i < n; i++)
-        dst[i] += w * src[i];
-}
-
 /* Rows [y0, y1) of the horizontal pass, data into tmp. */
 static void blur_rows_horizontal(void *ctx, size_t y0, size_t y1)
 {
@@ -130,7 +118,7 @@ static void blur_rows_horizontal(void *ctx, size_t y0, size_t y1)
         if (x_hi > x_lo) {
             memset(dst + x_lo, 0, (x_hi - x_lo) * sizeof(float));
             for (int k = -radius; k <= radius; k++)
-                add_scaled(dst + x_lo, src + (ptrdiff_t)x_lo + k, kernel[k + radius],
+                pdva_add_scaled_f(dst + x_lo, src + (ptrdiff_t)x_lo + k, kernel[k + radius],
                            x_hi - x_lo);
         }
         for (size_t x = 0; x < width; x++) {
@@ -161,7 +149,7 @@ static void blur_rows_vertical(void *ctx, size_t y0, size_t y1)
         for (int k = -radius; k <= radius; k++) {
             long yy = (long)y + k;
             yy = yy < 0 ? 0 : (yy >= (long)height ? (long)height - 1 : yy);
-            add_scaled(dst, job->tmp + (size_t)yy * width, job->kernel[k + radius], width);
+            pdva_add_scaled_f(dst, job->tmp + (size_t)yy * width, job->kernel[k + radius], width);
         }
     }
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "core/add_scaled.h"
 #include "base/error.h"
 #include "base/parallel.h"
 
@@ -36,19 +37,6 @@ typedef struct model_rows_job {
     int cell_steps;     /* the cell in table steps */
     atomic_bool failed; /* a buffer could not be allocated */
 } model_rows_job;
-
-/* dst[i] += w * src[i] over n values, eight at a time: -O2 vectorizes a block of fixed length
- * (it leaves a loop of unknown count scalar); each value's sum keeps its order, so the table is
- * the same to the bit. */
-static void add_scaled_d(double *restrict dst, const double *restrict src, double w, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (size_t j = 0; j < 8; j++)
-            dst[i + j] += w * src[i + j];
-    for (; i < n; i++)
-        dst[i] += w * src[i];
-}
 
 static void model_fill_rows(void *ctx, size_t begin, size_t end)
 {
@@ -93,7 +81,7 @@ static void model_fill_rows(void *ctx, size_t begin, size_t end)
             acc[iu] = 0.0;
         /* tap by tap over the row: contiguous, so that it vectorizes */
         for (long k = -half; k <= half; k++)
-            add_scaled_d(acc, mean + reach + k * cs, kernel[k + half], (size_t)nz);
+            pdva_add_scaled_d(acc, mean + reach + k * cs, kernel[k + half], (size_t)nz);
         float *row = m->table + ir * m->n_u;
         for (long iu = 0; iu < n_u; iu++)
             row[iu] = iu < nz ? (float)acc[iu] : 0.0f;
@@ -246,9 +234,9 @@ static void profile_sums_init(profile_sums *ps, const float *y, size_t n, double
 
 /* Least squares of profile = b0 + b1 u + A P(u - c; r); returns the residual sum of squares,
  * from the normal equations (RSS = y'y - beta' X'y), so that the model is evaluated once per
- * sample. */
+ * sample, and A in *amp (the fit keeps only A: b0 and b1 are the background's). */
 static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, double c,
-                           double r, double *b0, double *b1, double *amp)
+                           double r, double *amp)
 {
     double s13 = 0, s23 = 0, s33 = 0, t3 = 0;
     const double *x2s = ps->x2, *ycs = ps->yc;
@@ -306,7 +294,7 @@ static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, 
     double det = s11 * (s22 * s33 - s23 * s23) - s12 * (s12 * s33 - s23 * s13) +
                  s13 * (s12 * s23 - s22 * s13);
     if (!(fabs(det) > 1e-18)) {
-        *b0 = *b1 = *amp = 0.0;
+        *amp = 0.0;
         return INFINITY;
     }
     double d1 = t1 * (s22 * s33 - s23 * s23) - s12 * (t2 * s33 - s23 * t3) +
@@ -316,8 +304,6 @@ static double solve_linear(const pdva_profile_model *m, const profile_sums *ps, 
     double d3 = s11 * (s22 * t3 - s23 * t2) - s12 * (s12 * t3 - t2 * s13) +
                 t1 * (s12 * s23 - s22 * s13);
     double c0 = d1 / det, c1 = d2 / det, a = d3 / det;
-    *b0 = c0 + ps->y_mean;
-    *b1 = c1 / 10.0;
     *amp = a;
     double rss = ps->yy - (c0 * t1 + c1 * t2 + a * t3);
     return rss > 0.0 ? rss : 0.0;
@@ -334,8 +320,8 @@ static void fit_cylinder(const pdva_profile_model *m, const profile_sums *ps, do
     double rstep = fmax(0.2, (r_hi - r_lo) / 24.0), cstep = fmax(0.25, c_span / 6.0);
     for (double c = -c_span; c <= c_span + 1e-9; c += cstep)
         for (double r = r_lo; r <= r_hi + 1e-9; r += rstep) {
-            double cb0, cb1, ca;
-            double rss = solve_linear(m, ps, c, r, &cb0, &cb1, &ca);
+            double ca;
+            double rss = solve_linear(m, ps, c, r, &ca);
             if (ca > 0.0 && rss < best) {
                 best = rss;
                 bc = c;
@@ -355,8 +341,8 @@ static void fit_cylinder(const pdva_profile_model *m, const profile_sums *ps, do
                 double c = c0 + dc * cstep, r = r0 + dr * rstep;
                 if ((dc == 0 && dr == 0) || r < 0.2 || r > r_max)
                     continue;
-                double cb0, cb1, ca;
-                double rss = solve_linear(m, ps, c, r, &cb0, &cb1, &ca);
+                double ca;
+                double rss = solve_linear(m, ps, c, r, &ca);
                 if (ca > 0.0 && rss < best) {
                     best = rss;
                     bc = c;
